@@ -1,0 +1,42 @@
+# Coherence: `make run` starts the app in the embedded mode; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run setup test lint bench worker messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+var:
+	mkdir -p var/media
+
+setup: $(STAMP) var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_catalogue
+	$(PY) manage.py seed_demo
+
+run: setup
+	@echo
+	@echo "Coherence is starting at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@echo "Embedded mode: SQLite in var/, background tasks run in-process (set REDIS_URL for Celery workers)."
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) var
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A coherence_site worker -l info
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from assessments import views as assessment_views
+
+
+@login_not_required
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", assessment_views.home, name="home"),
+    path("", include("indicators.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

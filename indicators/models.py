@@ -1,0 +1,265 @@
+"""The indicator catalogue: framework → version → dimension → indicator.
+
+A published version never changes (the admin shows it read-only and the services refuse);
+assessments are pinned to one version. Texts are translated with django-modeltranslation
+(see ``translation.py``): each translated field has ``_en``, ``_fr`` and ``_es`` columns.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Max, Q
+from django.utils.translation import gettext_lazy as _
+
+LEVELS = (0, 1, 2, 3, 4)
+
+
+class Level(models.IntegerChoices):
+    """The answer scale every indicator shares."""
+
+    NOT_IN_PLACE = 0, _("Not in place")
+    INITIAL = 1, _("Initial")
+    PARTIAL = 2, _("Partial")
+    OPERATIONAL = 3, _("Operational")
+    INSTITUTIONALISED = 4, _("Institutionalised")
+
+
+LEVEL_MEANINGS = {
+    Level.NOT_IN_PLACE: _("Nothing exists or is being considered."),
+    Level.INITIAL: _("Ad hoc or informal, or planned or drafted but not adopted."),
+    Level.PARTIAL: _("Adopted or formal, but limited in scope, coverage or operation."),
+    Level.OPERATIONAL: _("In place, working, covering the main groups or areas."),
+    Level.INSTITUTIONALISED: _("Operational, resourced, reviewed regularly, sustained across administrations."),
+}
+
+
+class Framework(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("framework")
+        verbose_name_plural = _("frameworks")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogueVersionQuerySet(models.QuerySet):
+    def published(self) -> CatalogueVersionQuerySet:
+        return self.filter(status=CatalogueVersion.Status.PUBLISHED)
+
+    def current(self) -> CatalogueVersion | None:
+        """Return the newest published version, the one new rounds are pinned to."""
+        return self.published().select_related("framework").order_by("-number").first()
+
+    def next_number(self, framework: Framework) -> int:
+        return (self.filter(framework=framework).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+class CatalogueVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="versions", verbose_name=_("framework")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    label = models.CharField(_("label"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drafts",
+        verbose_name=_("based on"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = CatalogueVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("catalogue version")
+        verbose_name_plural = _("catalogue versions")
+        ordering = ["framework", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="version_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="version_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.slug} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class SdgTarget(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    sort_key = models.CharField(max_length=16, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("SDG target")
+        verbose_name_plural = _("SDG targets")
+        ordering = ["sort_key"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @staticmethod
+    def sort_key_for(code: str) -> str:
+        """Return a key that orders 16.3 < 16.10 < 16.a."""
+        goal, _dot, target = code.partition(".")
+        target_key = f"{int(target):03d}" if target.isdigit() else f"z{target}"
+        return f"{int(goal):02d}.{target_key}"
+
+
+class DimensionQuerySet(models.QuerySet):
+    def with_indicators(self) -> DimensionQuerySet:
+        """Prefetch every indicator with what the catalogue pages show of it."""
+        return self.order_by("order", "code").prefetch_related(
+            models.Prefetch("indicators", Indicator.objects.order_by("order", "code")),
+            "indicators__sdg_targets",
+            "indicators__examples",
+            "indicators__resources",
+        )
+
+
+class Dimension(models.Model):
+    class Kind(models.TextChoices):
+        CORE = "core", _("Core")
+        SUPPLEMENTARY = "supplementary", _("Supplementary")
+
+    version = models.ForeignKey(
+        CatalogueVersion, on_delete=models.CASCADE, related_name="dimensions", verbose_name=_("version")
+    )
+    code = models.CharField(_("code"), max_length=8)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.CORE)
+    optional = models.BooleanField(
+        _("optional per city"), default=False, help_text=_("A city may leave the whole dimension out.")
+    )
+
+    class Meta:
+        verbose_name = _("dimension")
+        verbose_name_plural = _("dimensions")
+        ordering = ["version", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="dimension_code_unique_in_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_core(self) -> bool:
+        return self.kind == self.Kind.CORE
+
+
+class Indicator(models.Model):
+    # The version is stored on the indicator too, so that the database can hold
+    # "code unique within a version"; services keep it equal to dimension.version.
+    version = models.ForeignKey(
+        CatalogueVersion, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("version")
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("dimension")
+    )
+    code = models.CharField(_("code"), max_length=16)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    question = models.TextField(_("question"))
+    guidance = models.TextField(_("guidance"))
+    descriptor_0 = models.TextField(_("level 0: not in place"))
+    descriptor_1 = models.TextField(_("level 1: initial"))
+    descriptor_2 = models.TextField(_("level 2: partial"))
+    descriptor_3 = models.TextField(_("level 3: operational"))
+    descriptor_4 = models.TextField(_("level 4: institutionalised"))
+    suggestion = models.TextField(_("suggestion for moving up"))
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    na_allowed = models.BooleanField(_("N/A allowed"), default=False)
+    evidence_from_level = models.PositiveSmallIntegerField(_("evidence required from level"), default=2)
+    sdg_targets = models.ManyToManyField(
+        SdgTarget, related_name="indicators", blank=True, verbose_name=_("SDG targets")
+    )
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name=_("derived from"),
+        help_text=_("The indicator of an earlier version this one continues (the crosswalk)."),
+    )
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["dimension__order", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="indicator_code_unique_in_version"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="indicator_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(evidence_from_level__gte=1, evidence_from_level__lte=4),
+                name="indicator_evidence_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def descriptors(self) -> list[str]:
+        """Return the five level descriptors, level 0 first, in the active language."""
+        return [getattr(self, f"descriptor_{level}") for level in LEVELS]
+
+
+class IndicatorExample(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="examples", verbose_name=_("indicator")
+    )
+    place = models.CharField(_("place"), max_length=200)
+    text = models.TextField(_("text"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("example")
+        verbose_name_plural = _("examples")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.place
+
+
+class IndicatorResource(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="resources", verbose_name=_("indicator")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("address"), max_length=500)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="https://") | Q(url__startswith="http://"),
+                name="resource_url_is_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,232 @@
+"""Writes to the catalogue. A published version never changes: every write checks it here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .exchange import CatalogueImportError, Problem, check_document
+from .models import (
+    LEVELS,
+    CatalogueVersion,
+    Dimension,
+    Framework,
+    Indicator,
+    IndicatorExample,
+    IndicatorResource,
+    SdgTarget,
+)
+
+LANGS = [code for code, _name in settings.LANGUAGES]
+
+
+class CatalogueLocked(ValidationError):
+    """Raised when a write would change a version that is no longer a draft."""
+
+
+def version_ensure_editable(version: CatalogueVersion) -> None:
+    """Refuse any change to a published or retired version."""
+    if not version.is_editable:
+        raise CatalogueLocked(
+            _("Version %(number)s is %(status)s and can no longer change; make a new draft from it.")
+            % {"number": version.number, "status": version.get_status_display().lower()}
+        )
+
+
+def _translated(field: str, texts: dict[str, str]) -> dict[str, str]:
+    return {f"{field}_{lang}": texts.get(lang) or "" for lang in LANGS}
+
+
+@transaction.atomic
+def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
+    """Create a draft version from an exchange document; refuse it whole if anything is wrong."""
+    problems = check_document(document)
+    if problems:
+        raise CatalogueImportError(problems)
+    framework, _created = Framework.objects.get_or_create(
+        slug=document["framework"]["slug"],
+        defaults=_translated("name", document["framework"]["name"]),
+    )
+    number = document["version"]["number"]
+    if CatalogueVersion.objects.filter(framework=framework, number=number).exists():
+        raise CatalogueImportError(
+            [
+                Problem(
+                    "version.number", _("version %(n)d already exists; a version is never overwritten") % {"n": number}
+                )
+            ]
+        )
+    based_on = None
+    if document["version"].get("based_on"):
+        based_on = CatalogueVersion.objects.filter(framework=framework, number=document["version"]["based_on"]).first()
+        if based_on is None:
+            raise CatalogueImportError([Problem("version.based_on", _("no such version"))])
+    predecessors = {i.code: i for i in Indicator.objects.filter(version=based_on)} if based_on else {}
+
+    targets = {t.code: t for t in SdgTarget.objects.all()}
+    for target in document["sdg_targets"]:
+        # SDG targets are shared reference data: add the missing ones, never rewrite titles
+        # that published versions already show.
+        if target["code"] not in targets:
+            targets[target["code"]] = SdgTarget.objects.create(
+                code=target["code"],
+                sort_key=SdgTarget.sort_key_for(target["code"]),
+                **_translated("title", target["title"]),
+            )
+
+    version = CatalogueVersion.objects.create(
+        framework=framework,
+        number=number,
+        based_on=based_on,
+        **_translated("label", document["version"]["label"]),
+    )
+    problems = []
+    for dim in document["dimensions"]:
+        dimension = Dimension.objects.create(
+            version=version,
+            code=dim["code"],
+            order=dim["order"],
+            kind=dim["kind"],
+            optional=dim["optional"],
+            **_translated("name", dim["name"]),
+            **_translated("description", dim["description"]),
+        )
+        for ind in dim["indicators"]:
+            derived_from = None
+            if ind.get("derived_from"):
+                derived_from = predecessors.get(ind["derived_from"])
+                if derived_from is None:
+                    problems.append(
+                        Problem(
+                            ind.get("_where") or f"indicator {ind['code']}",
+                            _("derived_from “%(code)s” is not an indicator of the version this one is based on")
+                            % {"code": ind["derived_from"]},
+                        )
+                    )
+            indicator = Indicator.objects.create(
+                version=version,
+                dimension=dimension,
+                code=ind["code"],
+                order=ind["order"],
+                weight=ind["weight"],
+                na_allowed=ind["na_allowed"],
+                evidence_from_level=ind["evidence_from_level"],
+                derived_from=derived_from,
+                **_translated("question", ind["question"]),
+                **_translated("guidance", ind["guidance"]),
+                **_translated("suggestion", ind["suggestion"]),
+                **{
+                    key: value
+                    for level, descriptor in zip(LEVELS, ind["descriptors"], strict=True)
+                    for key, value in _translated(f"descriptor_{level}", descriptor).items()
+                },
+            )
+            indicator.sdg_targets.set([targets[code] for code in ind["sdg_targets"]])
+            IndicatorExample.objects.bulk_create(
+                IndicatorExample(indicator=indicator, place=e["place"], order=n, **_translated("text", e["text"]))
+                for n, e in enumerate(ind["examples"])
+            )
+            IndicatorResource.objects.bulk_create(
+                IndicatorResource(indicator=indicator, url=r["url"], order=n, **_translated("title", r["title"]))
+                for n, r in enumerate(ind["resources"])
+            )
+    if problems:
+        raise CatalogueImportError(problems)  # rolls the whole import back
+    return version
+
+
+def version_problems(version: CatalogueVersion) -> list[str]:
+    """Return what keeps a draft from being published (empty when it is complete)."""
+    problems = []
+    dimensions = list(version.dimensions.prefetch_related("indicators__sdg_targets", "indicators__examples"))
+    if not dimensions:
+        problems.append(_("The version has no dimensions."))
+    for dimension in dimensions:
+        if not (dimension.name_en and dimension.description_en):
+            problems.append(_("Dimension %(code)s needs a name and a description.") % {"code": dimension.code})
+        indicators = list(dimension.indicators.all())
+        if not indicators:
+            problems.append(_("Dimension %(code)s has no indicators.") % {"code": dimension.code})
+        for indicator in indicators:
+            texts = ["question", "guidance", "suggestion", *[f"descriptor_{level}" for level in LEVELS]]
+            missing = [name for name in texts if not (getattr(indicator, f"{name}_en") or "").strip()]
+            if missing:
+                problems.append(
+                    _("Indicator %(code)s is missing: %(fields)s.")
+                    % {"code": indicator.code, "fields": ", ".join(missing)}
+                )
+            if not indicator.sdg_targets.all():
+                problems.append(_("Indicator %(code)s has no SDG target.") % {"code": indicator.code})
+            if not indicator.examples.all():
+                problems.append(_("Indicator %(code)s has no example.") % {"code": indicator.code})
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, version: CatalogueVersion) -> CatalogueVersion:
+    """Publish a complete draft; from then on it never changes."""
+    version = CatalogueVersion.objects.select_for_update().get(pk=version.pk)
+    version_ensure_editable(version)
+    problems = version_problems(version)
+    if problems:
+        raise ValidationError(problems)
+    version.status = CatalogueVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    return version
+
+
+@transaction.atomic
+def version_retire(*, version: CatalogueVersion) -> CatalogueVersion:
+    """Retire a published version: rounds pinned to it keep it; new rounds use another."""
+    version = CatalogueVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != CatalogueVersion.Status.PUBLISHED:
+        raise ValidationError(_("Only a published version can be retired."))
+    version.status = CatalogueVersion.Status.RETIRED
+    version.save(update_fields=["status"])
+    return version
+
+
+def _copy(obj: Any, **changes: Any) -> Any:
+    """Return an unsaved copy of ``obj`` (all translated columns included) with ``changes``."""
+    data = {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields if not field.primary_key}
+    data.update(changes)
+    return type(obj)(**data)
+
+
+@transaction.atomic
+def version_copy_to_draft(*, version: CatalogueVersion) -> CatalogueVersion:
+    """Copy a version whole into a new draft; each indicator records the one it came from."""
+    framework = version.framework
+    draft = _copy(
+        version,
+        number=CatalogueVersion.objects.next_number(framework),
+        status=CatalogueVersion.Status.DRAFT,
+        published_at=None,
+        based_on_id=version.pk,
+        created_at=timezone.now(),
+    )
+    draft.save()
+    for dimension in version.dimensions.prefetch_related(
+        "indicators__sdg_targets", "indicators__examples", "indicators__resources"
+    ):
+        new_dimension = _copy(dimension, version_id=draft.pk)
+        new_dimension.save()
+        for indicator in dimension.indicators.all():
+            new_indicator = _copy(
+                indicator, version_id=draft.pk, dimension_id=new_dimension.pk, derived_from_id=indicator.pk
+            )
+            new_indicator.save()
+            new_indicator.sdg_targets.set(indicator.sdg_targets.all())
+            IndicatorExample.objects.bulk_create(
+                _copy(e, indicator_id=new_indicator.pk) for e in indicator.examples.all()
+            )
+            IndicatorResource.objects.bulk_create(
+                _copy(r, indicator_id=new_indicator.pk) for r in indicator.resources.all()
+            )
+    return draft
