@@ -12,7 +12,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 var:
-	mkdir -p var/media
+	mkdir -p var/media var/staticfiles
 
 setup: $(STAMP) var
 	$(PY) manage.py migrate --noinput -v0
@@ -27,6 +27,7 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) var
+	./scripts/system-deps.sh
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest

@@ -152,6 +152,8 @@ class Dimension(models.Model):
         _("optional per city"), default=False, help_text=_("A city may leave the whole dimension out.")
     )
 
+    objects = DimensionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("dimension")
         verbose_name_plural = _("dimensions")

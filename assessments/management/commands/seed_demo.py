@@ -44,9 +44,10 @@ class Command(BaseCommand):
         reviewers.permissions.add(Permission.objects.get(codename="review_round"))
 
         def user(username: str, **fields) -> "User":
-            account, _created = User.objects.update_or_create(username=username, defaults=fields)
-            account.set_password(DEMO_PASSWORD)
-            account.save(update_fields=["password"])
+            account, created = User.objects.update_or_create(username=username, defaults=fields)
+            if created:  # hashing is slow on purpose: do it once per account
+                account.set_password(DEMO_PASSWORD)
+                account.save(update_fields=["password"])
             return account
 
         user("admin", is_staff=True, is_superuser=True, first_name="Ada", last_name="Admin")

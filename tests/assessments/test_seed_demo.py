@@ -1,0 +1,29 @@
+"""Demo data: idempotent, and never in production."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from assessments.models import Authority, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_authorities_and_logins_and_can_run_twice(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (Authority.objects.count(), get_user_model().objects.count(), Membership.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts == (Authority.objects.count(), get_user_model().objects.count(), Membership.objects.count())
+    assert counts[0] >= 10
+    assert Membership.objects.filter(user__username="quito-approver", role="approver").exists()
+    assert get_user_model().objects.get(username="reviewer").has_perm("assessments.review_round")
+
+
+def test_seed_demo_refuses_to_run_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not Authority.objects.exists()
