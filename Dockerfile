@@ -7,7 +7,8 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 
 # System libraries:
 # - WeasyPrint 70: Pango (+ FreeType backend), HarfBuzz subsetting, fonts, MIME database
@@ -41,19 +42,12 @@ COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/coherence-entrypoint
 # Static files and message catalogues are built into the image. Settings refuse DEBUG=0 without
 # SECRET_KEY and ALLOWED_HOSTS, so this RUN line alone gets throwaway values; they are not kept
 # in the image.
-# - The vendored Bootstrap files end in `sourceMappingURL=*.map` comments but the .map files are
-#   not vendored; the manifest storage used with DEBUG=0 fails collectstatic on such a dangling
-#   reference, so those comment lines are dropped from the image's copy (a no-op once fixed).
-# - `mkdir -p locale` keeps compilemessages from failing before any catalogue exists.
 ENV DEBUG=0 \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/data/media
-RUN find static/vendor -type f \( -name '*.js' -o -name '*.css' \) \
-        -exec sed -i -E '/^\/[*\/]# sourceMappingURL=/d' {} + \
-    && SECRET_KEY=build-time-only-dummy-secret-key-not-used-at-runtime-0123456789 \
+RUN SECRET_KEY=build-time-only-dummy-secret-key-not-used-at-runtime-0123456789 \
     ALLOWED_HOSTS=localhost \
     sh -c 'python manage.py collectstatic --noinput -v1 \
-        && mkdir -p locale \
         && python manage.py compilemessages -v1' \
     && mkdir -p /app/var /data/media \
     && chown app:app /app/var /data/media
