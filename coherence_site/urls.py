@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from assessments import views as assessment_views
@@ -11,6 +12,9 @@ from assessments import views as assessment_views
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
+
+admin.site.site_header = _("Coherence administration")
+admin.site.site_title = _("Coherence administration")
 
 urlpatterns = [
     path("", assessment_views.home, name="home"),
