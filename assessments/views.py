@@ -1,10 +1,520 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Pages of the assessment workflow. Every object is fetched through a permission scope."""
 
-from .models import Authority
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from indicators.models import Dimension, Indicator
+
+from . import services
+from .forms import AnswerForm, EvidenceForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
+from .models import (
+    Answer,
+    AnswerRevision,
+    Authority,
+    Evidence,
+    Membership,
+    ReviewItem,
+    Round,
+    StatusEvent,
+    answer_changes,
+    is_reviewer,
+)
+from .scoring import percent
+from .uploads import content_type_for
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _round(request: HttpRequest, pk: int) -> Round:
+    """The round, if the user may see it; a 404 otherwise, whoever owns it."""
+    return get_object_or_404(Round.objects.visible_to(request.user).select_related("authority", "version"), pk=pk)
+
+
+def _indicator(round: Round, code: str) -> Indicator:
+    return get_object_or_404(
+        Indicator.objects.select_related("dimension").prefetch_related("examples", "resources"),
+        version_id=round.version_id,
+        code=code,
+    )
+
+
+def _can_edit(request: HttpRequest, round: Round) -> bool:
+    return Round.objects.editable_by(request.user).filter(pk=round.pk).exists()
+
+
+def _can_approve(request: HttpRequest, round: Round) -> bool:
+    return Round.objects.approvable_by(request.user).filter(pk=round.pk).exists()
+
+
+# --- home and rounds -----------------------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Show a signed-in user where their work is."""
-    authorities = Authority.objects.filter(memberships__user=request.user).order_by("name")
-    return render(request, "home.html", {"authorities": authorities})
+    """Show officials their authorities' rounds and what waits for them; reviewers their queue."""
+    rounds = (
+        Round.objects.visible_to(request.user)
+        .filter(authority__memberships__user=request.user)
+        .select_related("authority")
+        .with_progress()
+        .with_role_of(request.user)
+        .order_by("authority__name", "-period")
+    )
+    waiting = Round.objects.reviewable_by(request.user).count() if is_reviewer(request.user) else None
+    can_open = (
+        Authority.objects.filter(memberships__user=request.user, memberships__role=Membership.Role.APPROVER).exists()
+        or request.user.is_superuser
+    )
+    return render(
+        request,
+        "assessments/home.html",
+        {"rounds": rounds, "review_waiting": waiting, "can_open_round": can_open},
+    )
+
+
+def round_create(request: HttpRequest) -> HttpResponse:
+    """Open a round for one of the user's authorities (approvers and administrators)."""
+    if request.user.is_superuser:
+        authorities = Authority.objects.all()
+    else:
+        authorities = Authority.objects.filter(
+            memberships__user=request.user, memberships__role=Membership.Role.APPROVER
+        )
+    if not authorities.exists():
+        raise Http404
+    form = RoundCreateForm(request.POST or None, authorities=authorities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round = services.round_create(actor=request.user, **form.cleaned_data)
+        except services.WorkflowError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The round is open."))
+            return redirect("round_detail", round.pk)
+    return render(request, "assessments/round_form.html", {"form": form})
+
+
+def _dimension_progress(round: Round) -> list[dict]:
+    """Each dimension of the round with how many of its indicators are answered."""
+    answered = dict(
+        Answer.objects.filter(round=round)
+        .exclude(response="")
+        .values_list("indicator__dimension_id")
+        .annotate(n=Count("pk"))
+    )
+    omitted = set(round.omitted_dimensions.values_list("pk", flat=True))
+    dimensions = Dimension.objects.filter(version_id=round.version_id).annotate(total=Count("indicators"))
+    return [
+        {
+            "dimension": d,
+            "answered": answered.get(d.pk, 0),
+            "total": d.total,
+            "percent": percent(answered.get(d.pk, 0), d.total),
+            "omitted": d.pk in omitted,
+        }
+        for d in dimensions.order_by("order", "code")
+    ]
+
+
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's overview: status, progress per dimension, returned items, actions."""
+    round = _round(request, pk)
+    returned = (
+        ReviewItem.objects.filter(round=round, returned=True)
+        .select_related("indicator__dimension")
+        .order_by("indicator__dimension__order", "indicator__order")
+    )
+    return render(
+        request,
+        "assessments/round_detail.html",
+        {
+            "round": round,
+            "progress": _dimension_progress(round),
+            "returned": returned,
+            "can_edit": _can_edit(request, round),
+            "can_approve": _can_approve(request, round),
+            "can_review": Round.objects.reviewable_by(request.user).filter(pk=round.pk).exists(),
+        },
+    )
+
+
+@require_POST
+def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Leave an optional dimension out of the round, or take it back in (draft only)."""
+    round = _round(request, pk)
+    dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code, optional=True)
+    if round.status != Round.Status.DRAFT or not _can_edit(request, round):
+        return HttpResponse(_("Only a draft round's optional dimensions can be left out."), status=403)
+    if round.omitted_dimensions.filter(pk=dimension.pk).exists():
+        round.omitted_dimensions.remove(dimension)
+    else:
+        round.omitted_dimensions.add(dimension)
+    return redirect("round_detail", round.pk)
+
+
+# --- the assessment form -------------------------------------------------------------------------
+
+
+def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | None) -> list[dict]:
+    answers = {
+        a.indicator_id: a
+        for a in Answer.objects.filter(round=round, indicator__in=indicators)
+        .select_related("updated_by")
+        .prefetch_related("evidence")
+    }
+    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round, indicator__in=indicators)}
+    cards = []
+    for indicator in indicators:
+        answer = answers.get(indicator.pk)
+        editable = can_edit and (editable_codes is None or indicator.code in editable_codes)
+        cards.append(
+            {
+                "indicator": indicator,
+                "answer": answer,
+                "review": reviews.get(indicator.pk),
+                "editable": editable,
+                "form": AnswerForm(indicator=indicator, initial=AnswerForm.initial_for(answer), prefix=indicator.code),
+                "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence"),
+            }
+        )
+    return cards
+
+
+def _editable_codes(round: Round) -> set[str] | None:
+    """In a returned round only the returned indicators are editable (None: all of them)."""
+    if round.status != Round.Status.RETURNED:
+        return None
+    return set(ReviewItem.objects.filter(round=round, returned=True).values_list("indicator__code", flat=True))
+
+
+def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """One page of the form: every indicator of one dimension, saved as soon as it changes."""
+    round = _round(request, pk)
+    dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code)
+    indicators = list(
+        dimension.indicators.order_by("order", "code").prefetch_related("examples", "resources", "sdg_targets")
+    )
+    can_edit = _can_edit(request, round)
+    progress = _dimension_progress(round)
+    codes = [p["dimension"].code for p in progress]
+    position = codes.index(code)
+    return render(
+        request,
+        "assessments/round_dimension.html",
+        {
+            "round": round,
+            "dimension": dimension,
+            "cards": _cards(round, indicators, can_edit, _editable_codes(round)),
+            "progress": progress,
+            "can_edit": can_edit,
+            "previous_code": codes[position - 1] if position > 0 else None,
+            "next_code": codes[position + 1] if position + 1 < len(codes) else None,
+        },
+    )
+
+
+def _back_to(round: Round, indicator: Indicator) -> str:
+    return reverse("round_dimension", args=[round.pk, indicator.dimension.code]) + f"#indicator-{indicator.code}"
+
+
+@require_POST
+def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Autosave one answer. A stale revision shows both versions instead of overwriting."""
+    round = _round(request, pk)
+    indicator = _indicator(round, code)
+    if not _can_edit(request, round):
+        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+    form = AnswerForm(request.POST, indicator=indicator, prefix=indicator.code)
+    if not form.is_valid():
+        errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _refuse(request, round, indicator, errors, status=422)
+    data = form.cleaned_data
+    base_revision = data["revision"]
+    overwrite = request.POST.get("overwrite", "")
+    if overwrite.isdigit():  # the user chose "keep my answer" over a colleague's
+        base_revision = int(overwrite)
+    try:
+        answer = services.answer_save(
+            round=round,
+            indicator=indicator,
+            actor=request.user,
+            response=data["response"],
+            level=data["level"],
+            justification=data["justification"],
+            base_revision=base_revision,
+        )
+    except services.AnswerConflict as conflict:
+        context = {"round": round, "indicator": indicator, "theirs": conflict.current, "mine": data}
+        if _is_htmx(request):
+            return render(request, "assessments/_answer_conflict.html", context, status=409)
+        return render(request, "assessments/answer_conflict.html", context, status=409)
+    except services.WorkflowError as error:
+        return _refuse(request, round, indicator, " ".join(error.messages), status=409)
+    if _is_htmx(request):
+        return render(
+            request,
+            "assessments/_answer_saved.html",
+            {"round": round, "indicator": indicator, "answer": answer, "progress": _dimension_progress(round)},
+        )
+    messages.success(request, _("Your answer to %(code)s is saved.") % {"code": indicator.code})
+    return redirect(_back_to(round, indicator))
+
+
+def _refuse(request: HttpRequest, round: Round, indicator: Indicator, message: str, status: int) -> HttpResponse:
+    if _is_htmx(request):
+        return render(
+            request,
+            "assessments/_answer_status.html",
+            {"indicator": indicator, "error": message},
+            status=status,
+        )
+    messages.error(request, message)
+    return redirect(_back_to(round, indicator))
+
+
+def _evidence_list(request: HttpRequest, round: Round, indicator: Indicator, form: EvidenceForm, status: int = 200):
+    answer = Answer.objects.filter(round=round, indicator=indicator).prefetch_related("evidence").first()
+    return render(
+        request,
+        "assessments/_evidence.html",
+        {
+            "round": round,
+            "indicator": indicator,
+            "evidence": answer.evidence.all() if answer else [],
+            "evidence_form": form,
+            "editable": True,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Attach a file or a link to one answer."""
+    round = _round(request, pk)
+    indicator = _indicator(round, code)
+    if not _can_edit(request, round):
+        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+    form = EvidenceForm(request.POST, request.FILES, prefix=f"{indicator.code}-evidence")
+    if form.is_valid():
+        try:
+            services.evidence_add(
+                round=round,
+                indicator=indicator,
+                actor=request.user,
+                description=form.cleaned_data["description"],
+                file=form.cleaned_data["file"],
+                url=form.cleaned_data["url"],
+            )
+        except services.WorkflowError as error:
+            form.add_error(None, error)
+        else:
+            if _is_htmx(request):
+                return _evidence_list(request, round, indicator, EvidenceForm(prefix=f"{indicator.code}-evidence"))
+            messages.success(request, _("Evidence added to %(code)s.") % {"code": indicator.code})
+            return redirect(_back_to(round, indicator))
+    if _is_htmx(request):
+        return _evidence_list(request, round, indicator, form, status=422)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect(_back_to(round, indicator))
+
+
+def _evidence(request: HttpRequest, pk: int) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related("answer__round", "answer__indicator__dimension"),
+        pk=pk,
+    )
+
+
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence(request, pk)
+    round, indicator = evidence.answer.round, evidence.answer.indicator
+    if not _can_edit(request, round):
+        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+    try:
+        services.evidence_remove(evidence=evidence, actor=request.user)
+    except services.WorkflowError as error:
+        return _refuse(request, round, indicator, " ".join(error.messages), status=409)
+    if _is_htmx(request):
+        return _evidence_list(request, round, indicator, EvidenceForm(prefix=f"{indicator.code}-evidence"))
+    messages.success(request, _("Evidence removed."))
+    return redirect(_back_to(round, indicator))
+
+
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send an evidence file as an attachment, to those who may see its round."""
+    evidence = _evidence(request, pk)
+    if not evidence.file:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(
+        handle, as_attachment=True, filename=evidence.filename, content_type=content_type_for(evidence.filename)
+    )
+
+
+# --- submission ----------------------------------------------------------------------------------
+
+
+def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show what is missing, or sign off and lock the round (approvers)."""
+    round = _round(request, pk)
+    if not _can_approve(request, round):
+        raise Http404
+    problems = services.round_problems(round) if round.is_editable else []
+    if request.method == "POST":
+        try:
+            services.round_submit(round=round, actor=request.user)
+        except services.SubmissionRefused as refused:
+            problems = refused.problems
+            messages.error(request, refused.messages[0])
+        except services.WorkflowError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("round_detail", round.pk)
+        else:
+            messages.success(request, _("The round is submitted for review. It is locked until the reviewer answers."))
+            return redirect("round_detail", round.pk)
+    return render(
+        request,
+        "assessments/round_submit.html",
+        {"round": round, "problems": problems},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _round(request, pk)
+    if not _can_approve(request, round):
+        raise Http404
+    try:
+        services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
+    except services.WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your decision on publication is recorded."))
+    return redirect("round_detail", round.pk)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """The reviewer's queue of rounds, filterable by status, country and period; paginated."""
+    if not is_reviewer(request.user):
+        raise Http404
+    rounds = Round.objects.visible_to(request.user).exclude(status=Round.Status.DRAFT)
+    form = QueueFilterForm(
+        request.GET or None,
+        countries=list(Authority.objects.order_by("country").values_list("country", flat=True).distinct()),
+        periods=list(rounds.order_by("-period").values_list("period", flat=True).distinct()),
+    )
+    if form.is_bound and not form.is_valid():
+        rounds = rounds.none()
+    elif form.is_bound:
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        rounds = rounds.filter(**{"authority__country" if k == "country" else k: v for k, v in filters.items()})
+    rounds = rounds.select_related("authority", "version").with_progress().order_by("-submitted_at", "authority__name")
+    page = Paginator(rounds, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "assessments/review_queue.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def round_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review a submitted round: validated levels, N/A decisions, comments; return or validate."""
+    round = _round(request, pk)
+    if not is_reviewer(request.user):
+        raise Http404
+    indicators = list(services.round_indicators(round))
+    answers = {
+        a.indicator_id: a
+        for a in Answer.objects.filter(round=round).prefetch_related("evidence").select_related("updated_by")
+    }
+    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round)}
+    reviewing = round.status == Round.Status.SUBMITTED
+    rows = []
+    for indicator in indicators:
+        review = reviews.get(indicator.pk)
+        initial = {}
+        if review:
+            initial = {
+                "validated_level": review.validated_level,
+                "na_accepted": {True: "yes", False: "no", None: ""}[review.na_accepted],
+                "comment": review.comment,
+            }
+        data = request.POST if request.method == "POST" else None
+        answer = answers.get(indicator.pk)
+        rows.append(
+            {
+                "indicator": indicator,
+                "answer": answer,
+                "review": review,
+                "changes": answer_changes(review.returned_state, answer.state() if answer else None)
+                if review and review.returned and round.status == Round.Status.SUBMITTED
+                else None,
+                "form": ReviewDecisionForm(data, initial=initial, prefix=indicator.code),
+            }
+        )
+    if request.method == "POST":
+        if not reviewing:
+            messages.error(request, _("Only a submitted round can be reviewed."))
+            return redirect("round_review", round.pk)
+        if all(row["form"].is_valid() for row in rows):
+            action = request.POST.get("action", services.ReviewAction.SAVE)
+            decisions = {row["indicator"].pk: row["form"].decision() for row in rows}
+            try:
+                services.round_review(round=round, actor=request.user, decisions=decisions, action=action)
+            except services.WorkflowError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                done = {
+                    services.ReviewAction.SAVE: _("Your review is saved."),
+                    services.ReviewAction.RETURN: _("The round is returned to the city with your comments."),
+                    services.ReviewAction.VALIDATE: _("The round is validated."),
+                }
+                messages.success(request, done[action])
+                if action == services.ReviewAction.SAVE:
+                    return redirect("round_review", round.pk)
+                return redirect("review_queue")
+        else:
+            messages.error(request, _("Some decisions need correcting; see the marked indicators."))
+    return render(
+        request,
+        "assessments/round_review.html",
+        {"round": round, "rows": rows, "reviewing": reviewing},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- history -------------------------------------------------------------------------------------
+
+
+def round_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's timeline: its status changes, and every answer change (paginated), newest first."""
+    round = _round(request, pk)
+    events = StatusEvent.objects.filter(round=round).select_related("actor").order_by("-at", "-id")
+    revisions = (
+        AnswerRevision.objects.filter(answer__round=round)
+        .select_related("changed_by", "answer__indicator")
+        .order_by("-changed_at", "-id")
+    )
+    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    for revision in page:
+        revision.changes = answer_changes(revision.old, revision.new)
+    return render(request, "assessments/round_history.html", {"round": round, "events": events, "page": page})

@@ -5,8 +5,6 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from assessments import views as assessment_views
-
 
 @login_not_required
 def healthz(request):
@@ -17,7 +15,7 @@ admin.site.site_header = _("Coherence administration")
 admin.site.site_title = _("Coherence administration")
 
 urlpatterns = [
-    path("", assessment_views.home, name="home"),
+    path("", include("assessments.urls")),
     path("", include("indicators.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

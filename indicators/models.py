@@ -226,6 +226,12 @@ class Indicator(models.Model):
         """Return the five level descriptors, level 0 first, in the active language."""
         return [getattr(self, f"descriptor_{level}") for level in LEVELS]
 
+    def level_cards(self) -> list[tuple[int, str, str]]:
+        """Return (level, label, this indicator's descriptor) for each level of the scale."""
+        return [
+            (level.value, level.label, descriptor) for level, descriptor in zip(Level, self.descriptors, strict=True)
+        ]
+
 
 class IndicatorExample(models.Model):
     indicator = models.ForeignKey(

@@ -1,4 +1,7 @@
-"""Create demo authorities and users for the embedded mode. Idempotent; refuses in production."""
+"""Create demo authorities, users and rounds for the embedded mode. Idempotent; refuses in production."""
+
+import random
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,7 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.models import Authority, Membership
+from assessments import services
+from assessments.models import Answer, Authority, Membership, Round
+from indicators.models import CatalogueVersion
 
 DEMO_PASSWORD = "coherence-demo"
 
@@ -33,8 +38,11 @@ class Command(BaseCommand):
     def handle(self, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates users with a known password: it runs only with DEBUG on.")
+        if CatalogueVersion.objects.current() is None:
+            raise CommandError("Load the catalogue first: manage.py load_catalogue")
         with transaction.atomic():
             logins = self.seed_people()
+            self.seed_rounds()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo user's password: {DEMO_PASSWORD}"))
         self.stdout.write("Logins: " + ", ".join(logins))
 
@@ -62,3 +70,105 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(user=account, authority=authority, defaults={"role": role})
                 logins.append(account.username)
         return logins
+
+    # Each authority gets rounds for 2021 and 2023 (validated) and 2025 in a state that
+    # rotates through the workflow, so that every page has real content.
+    STATES_2025 = ["draft", "submitted", "returned", "validated", "draft-empty"]
+
+    def seed_rounds(self) -> None:
+        User = get_user_model()
+        reviewer = User.objects.get(username="reviewer")
+        for index, authority in enumerate(Authority.objects.order_by("slug")):
+            editor = User.objects.get(username=f"{authority.slug}-editor")
+            approver = User.objects.get(username=f"{authority.slug}-approver")
+            rng = random.Random(authority.slug)  # the same demo data on every machine
+            base = rng.randint(0, 2)
+            plan = [("2021", "validated", base), ("2023", "validated", base + 1)]
+            plan.append(("2025", self.STATES_2025[index % len(self.STATES_2025)], base + 1))
+            for period, state, lift in plan:
+                if Round.objects.filter(authority=authority, period=period).exists():
+                    continue
+                round = services.round_create(
+                    authority=authority, period=period, actor=approver, due_date=date(int(period), 11, 30)
+                )
+                if state == "draft-empty":
+                    continue
+                self.answer_all(round, editor, rng, lift, partial=state == "draft")
+                if state == "draft":
+                    continue
+                services.round_submit(round=round, actor=approver)
+                if state == "submitted":
+                    continue
+                self.review(round, reviewer, rng, state, approver, editor)
+                if state == "validated" and rng.random() < 0.6:
+                    services.round_set_consent(round=round, actor=approver, consent=True)
+
+    def answer_all(self, round, editor, rng, lift: int, partial: bool) -> None:
+        indicators = list(services.round_indicators(round))
+        if partial:
+            indicators = indicators[: len(indicators) * 2 // 3]
+        for indicator in indicators:
+            roll = rng.random()
+            if indicator.na_allowed and roll < 0.08:
+                response, level, text = (
+                    Answer.Response.NOT_APPLICABLE,
+                    None,
+                    "Outside our mandate: a national competence.",
+                )
+            elif roll < 0.12:
+                response, level, text = (
+                    Answer.Response.DONT_KNOW,
+                    None,
+                    "The department responsible has not answered yet.",
+                )
+            else:
+                level = max(0, min(4, round_level(rng, lift)))
+                response, text = Answer.Response.LEVEL, f"{indicator.descriptors[level]} (demo answer)"
+            services.answer_save(
+                round=round,
+                indicator=indicator,
+                actor=editor,
+                response=response,
+                level=level,
+                justification=text,
+                base_revision=0,
+            )
+            if level is not None and level >= indicator.evidence_from_level:
+                services.evidence_add(
+                    round=round,
+                    indicator=indicator,
+                    actor=editor,
+                    description="Council minutes and terms of reference",
+                    url=f"https://example.org/{round.authority.slug}/{round.period}/{indicator.code.lower()}",
+                )
+
+    def review(self, round, reviewer, rng, state, approver, editor) -> None:
+        indicators = list(services.round_indicators(round))
+        picked = rng.sample(indicators, 2)
+        decisions = {
+            i.pk: services.Decision(comment="Please attach the adopted text, not the draft.", send_back=True)
+            for i in picked
+        }
+        services.round_review(round=round, actor=reviewer, decisions=decisions, action=services.ReviewAction.RETURN)
+        if state == "returned":
+            return
+        for indicator in picked:
+            answer = Answer.objects.get(round=round, indicator=indicator)
+            services.answer_save(
+                round=round,
+                indicator=indicator,
+                actor=editor,
+                response=answer.response,
+                level=answer.level,
+                justification=answer.justification + " The adopted text is now attached.",
+                base_revision=answer.revision,
+            )
+        services.round_submit(round=round, actor=approver)
+        adjust = rng.choice(indicators)
+        decisions = {adjust.pk: services.Decision(validated_level=1, comment="Evidence shows a plan, not yet adopted.")}
+        services.round_review(round=round, actor=reviewer, decisions=decisions, action=services.ReviewAction.VALIDATE)
+
+
+def round_level(rng: random.Random, lift: int) -> int:
+    """A plausible level: most cities sit around Partial, older rounds lower."""
+    return int(rng.triangular(0, 4.99, 1 + lift))

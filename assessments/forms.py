@@ -1,0 +1,174 @@
+"""Forms validate and shape input for the assessment pages; services act on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Level
+
+from .models import Answer, Authority, Round
+from .services import Decision
+from .uploads import ALLOWED, EXTENSIONS, detect_type
+
+NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
+
+
+class AnswerForm(forms.Form):
+    """One indicator's answer: a level, N/A or don't know, and a justification."""
+
+    choice = forms.ChoiceField(label=_("Your answer"), required=False, widget=forms.RadioSelect)
+    justification = forms.CharField(
+        label=_("Justification"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say what exists and where; a reviewer will read this."),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, indicator: Indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        choices = [(str(level.value), level.label) for level in Level]
+        if indicator.na_allowed:
+            choices.append((NA, _("Not applicable")))
+        choices.append((DK, _("Don't know")))
+        self.fields["choice"].choices = choices
+
+    @staticmethod
+    def initial_for(answer: Answer | None) -> dict:
+        if answer is None:
+            return {"choice": "", "justification": "", "revision": 0}
+        choice = str(answer.level) if answer.response == Answer.Response.LEVEL else answer.response
+        return {"choice": choice, "justification": answer.justification, "revision": answer.revision}
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("choice") or ""
+        if choice.isdigit():
+            cleaned["response"], cleaned["level"] = Answer.Response.LEVEL, int(choice)
+        else:
+            cleaned["response"], cleaned["level"] = choice, None
+        return cleaned
+
+
+class EvidenceForm(forms.Form):
+    """A file (checked by content and size) or an http(s) link, with a description."""
+
+    description = forms.CharField(label=_("Description"), max_length=300)
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("PDF, Word, Excel, OpenDocument, PNG or JPEG, at most %(size)s.")
+        % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+    url = forms.URLField(
+        label=_("Or a link"), required=False, max_length=1000, assume_scheme="https", help_text=_("An http(s) address.")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return upload
+        if upload.size > settings.EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+            )
+        kind = detect_type(upload)
+        extension = Path(upload.name).suffix.lower()
+        if kind is None or extension not in ALLOWED[kind][0]:
+            raise forms.ValidationError(
+                _(
+                    "This file is not an accepted type, or its content does not match its name (%(ext)s). Accepted: %(list)s."
+                )
+                % {"ext": extension or "?", "list": ", ".join(EXTENSIONS)}
+            )
+        return upload
+
+    def clean_url(self):
+        url = self.cleaned_data.get("url", "")
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Only http and https links are accepted."))
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError(_("Give either a file or a link (not both)."))
+        return cleaned
+
+
+class ReviewDecisionForm(forms.Form):
+    """The reviewer's decision on one indicator (a prefix per indicator on the review page)."""
+
+    validated_level = forms.TypedChoiceField(
+        label=_("Validated level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Same as the city"))]
+        + [(str(level.value), f"{level.value} · {level.label}") for level in Level],
+    )
+    na_accepted = forms.TypedChoiceField(
+        label=_("N/A"),
+        required=False,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        choices=[("", _("Not decided")), ("yes", _("Accepted")), ("no", _("Rejected (counts as level 0)"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    comment = forms.CharField(
+        label=_("Comment to the city"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+    send_back = forms.BooleanField(
+        label=_("Return this indicator to the city"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def decision(self) -> Decision:
+        data = self.cleaned_data
+        return Decision(
+            validated_level=data["validated_level"],
+            na_accepted=data["na_accepted"],
+            comment=data["comment"],
+            send_back=data["send_back"],
+        )
+
+
+class QueueFilterForm(forms.Form):
+    """Filters of the reviewer's queue; unknown values are a form error, not a crash."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))]
+        + [(value, label) for value, label in Round.Status.choices if value != Round.Status.DRAFT],
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    period = forms.ChoiceField(label=_("Period"), required=False)
+
+    def __init__(self, *args, countries: list[str], periods: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Any country"))] + [(c, c) for c in countries]
+        self.fields["period"].choices = [("", _("Any period"))] + [(p, p) for p in periods]
+
+
+class RoundCreateForm(forms.Form):
+    authority = forms.ModelChoiceField(label=_("Authority"), queryset=Authority.objects.none())
+    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}$", max_length=4, help_text=_("A year, such as 2025."))
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities

@@ -1,0 +1,395 @@
+"""Writes to rounds: answering, evidence, submission, review, return, validation, consent.
+
+Every function here is one transaction: it either does all it says or nothing. Refusals raise
+``WorkflowError`` (a ``ValidationError``) with a message for the user; a stale save raises
+``AnswerConflict`` carrying the answer as it is now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import CatalogueVersion, Indicator
+
+from .models import (
+    Answer,
+    AnswerRevision,
+    Authority,
+    Evidence,
+    Membership,
+    ReviewItem,
+    Round,
+    StatusEvent,
+    is_reviewer,
+)
+
+
+class WorkflowError(ValidationError):
+    """An action the round's state or the user's role does not allow."""
+
+
+class SubmissionRefused(WorkflowError):
+    def __init__(self, problems: list[MissingItem]):
+        super().__init__(_("The round cannot be submitted yet: %(n)d item(s) are missing.") % {"n": len(problems)})
+        self.problems = problems
+
+
+class AnswerConflict(Exception):
+    """Someone saved the answer since the user loaded it; ``current`` is their version."""
+
+    def __init__(self, current: Answer):
+        super().__init__(f"answer {current.pk} is at revision {current.revision}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """Something that keeps a round from being submitted, tied to its indicator."""
+
+    indicator: Indicator
+    reason: str
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_create(*, authority: Authority, period: str, actor, due_date=None, version=None) -> Round:
+    """Open a round for an authority, pinned to the current published catalogue version."""
+    version = version or CatalogueVersion.objects.current()
+    if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
+        raise WorkflowError(_("No published catalogue version to assess against."))
+    if Round.objects.filter(authority=authority, period=period).exists():
+        raise WorkflowError(
+            _("%(authority)s already has a round for %(period)s.") % {"authority": authority, "period": period}
+        )
+    round = Round.objects.create(authority=authority, period=period, due_date=due_date, version=version)
+    StatusEvent.objects.create(round=round, to_status=round.status, actor=actor)
+    return round
+
+
+def _lock(round: Round) -> Round:
+    return Round.objects.select_for_update().get(pk=round.pk)
+
+
+def _change_status(round: Round, new: str, actor, note: str = "", **fields: Any) -> None:
+    old = round.status
+    round.status = new
+    for name, value in fields.items():
+        setattr(round, name, value)
+    round.save(update_fields=["status", *fields])
+    StatusEvent.objects.create(round=round, from_status=old, to_status=new, actor=actor, note=note)
+
+
+def _ensure_indicator_editable(round: Round, indicator: Indicator) -> None:
+    if indicator.version_id != round.version_id:
+        raise WorkflowError(_("This indicator is not part of the round's catalogue."))
+    if not round.is_editable:
+        raise WorkflowError(
+            _("This round is %(status)s and can no longer be edited.") % {"status": round.get_status_display().lower()}
+        )
+    if (
+        round.status == Round.Status.RETURNED
+        and not ReviewItem.objects.filter(round=round, indicator=indicator, returned=True).exists()
+    ):
+        raise WorkflowError(_("Only the indicators the reviewer returned can be changed now."))
+
+
+# --- answers and evidence ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    round: Round,
+    indicator: Indicator,
+    actor,
+    response: str,
+    level: int | None,
+    justification: str,
+    base_revision: int,
+) -> Answer:
+    """Save one answer, unless someone saved it since ``base_revision`` (then AnswerConflict)."""
+    round = _lock(round)
+    _ensure_indicator_editable(round, indicator)
+    if response != Answer.Response.LEVEL:
+        level = None
+    if response == Answer.Response.LEVEL and (level is None or not 0 <= level <= 4):
+        raise WorkflowError(_("Choose a level from 0 to 4."))
+    if response == Answer.Response.NOT_APPLICABLE and not indicator.na_allowed:
+        raise WorkflowError(_("This indicator cannot be answered as not applicable."))
+    if response not in Answer.Response.values:
+        raise WorkflowError(_("Unknown response."))
+
+    answer, _created = Answer.objects.select_for_update().get_or_create(round=round, indicator=indicator)
+    if answer.revision != base_revision:
+        raise AnswerConflict(answer)
+    old = answer.state()
+    answer.response, answer.level, answer.justification = response, level, justification
+    new = answer.state(old["evidence"])
+    if new == old:
+        return answer
+    answer.revision += 1
+    answer.updated_by = actor
+    answer.save()
+    _record_revision(answer, actor, old, new)
+    return answer
+
+
+# Autosave saves while someone types; one person's edits of one answer within this many
+# seconds make one entry in the history, from the state before the first to after the last.
+REVISION_MERGE_SECONDS = 120
+
+
+def _record_revision(answer: Answer, actor, old: dict, new: dict) -> None:
+    last = answer.revisions.order_by("-changed_at", "-id").first()
+    if (
+        last is not None
+        and last.changed_by_id == actor.pk
+        and last.new == old
+        and (timezone.now() - last.changed_at).total_seconds() < REVISION_MERGE_SECONDS
+    ):
+        last.new = new
+        last.save(update_fields=["new"])
+        return
+    AnswerRevision.objects.create(answer=answer, changed_by=actor, old=old, new=new)
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    round: Round,
+    indicator: Indicator,
+    actor,
+    description: str,
+    file: UploadedFile | None = None,
+    url: str = "",
+) -> Evidence:
+    """Attach a file or a link to an answer (creating the answer if it has none yet)."""
+    round = _lock(round)
+    _ensure_indicator_editable(round, indicator)
+    if bool(file) == bool(url):
+        raise WorkflowError(_("Give either a file or a link."))
+    answer, _created = Answer.objects.get_or_create(round=round, indicator=indicator)
+    old = answer.state()
+    evidence = Evidence(answer=answer, description=description, url=url, added_by=actor)
+    if file:
+        evidence.filename = file.name[-255:]
+        evidence.file.save(file.name, file, save=False)
+    try:
+        evidence.save()
+        _record_revision(answer, actor, old, answer.state())
+    except Exception:
+        if evidence.file:  # keep no orphan file when the record is not written
+            evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, actor) -> None:
+    """Remove a piece of evidence (its file goes once the removal is committed)."""
+    answer = evidence.answer
+    _ensure_indicator_editable(_lock(answer.round), answer.indicator)
+    old = answer.state()
+    stored = evidence.file.name if evidence.file else None
+    evidence.delete()
+    _record_revision(answer, actor, old, answer.state())
+    if stored:
+        storage = Evidence._meta.get_field("file").storage
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- submission --------------------------------------------------------------------------------
+
+
+def round_indicators(round: Round):
+    """The round's indicators in catalogue order, without dimensions the city left out."""
+    return (
+        Indicator.objects.filter(version_id=round.version_id)
+        .exclude(dimension__in=round.omitted_dimensions.all())
+        .select_related("dimension")
+        .order_by("dimension__order", "order", "code")
+    )
+
+
+def round_problems(round: Round) -> list[MissingItem]:
+    """List what keeps the round from being submitted, in catalogue order."""
+    answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).annotate(evidence_count=Count("evidence"))}
+    problems = []
+    for indicator in round_indicators(round):
+        answer = answers.get(indicator.pk)
+        if answer is None or answer.response == Answer.Response.UNANSWERED:
+            problems.append(MissingItem(indicator, _("not answered")))
+        elif answer.response == Answer.Response.NOT_APPLICABLE and not answer.justification.strip():
+            problems.append(MissingItem(indicator, _("N/A needs a justification")))
+        elif (
+            answer.response == Answer.Response.LEVEL
+            and answer.level >= indicator.evidence_from_level
+            and answer.evidence_count == 0
+        ):
+            problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
+    return problems
+
+
+@transaction.atomic
+def round_submit(*, round: Round, actor) -> Round:
+    """Sign off and lock the round (approvers only); refused with every missing item."""
+    round = _lock(round)
+    if not Round.objects.approvable_by(actor).filter(pk=round.pk).exists():
+        raise WorkflowError(_("Only an approver of %(authority)s can submit.") % {"authority": round.authority})
+    if not round.is_editable:
+        raise WorkflowError(_("This round has already been submitted."))
+    problems = round_problems(round)
+    if problems:
+        raise SubmissionRefused(problems)
+    _change_status(
+        round,
+        Round.Status.SUBMITTED,
+        actor,
+        submitted_at=timezone.now(),
+        submission_count=round.submission_count + 1,
+    )
+    _notify(round, "submitted", _reviewers() + _members(round))
+    return round
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The reviewer's decision on one indicator."""
+
+    validated_level: int | None = None
+    na_accepted: bool | None = None
+    comment: str = ""
+    send_back: bool = False
+
+
+class ReviewAction:
+    SAVE = "save"
+    RETURN = "return"
+    VALIDATE = "validate"
+    ALL = (SAVE, RETURN, VALIDATE)
+
+
+@transaction.atomic
+def round_review(*, round: Round, actor, decisions: dict[int, Decision], action: str) -> Round:
+    """Record the reviewer's decisions (indicator id → Decision), then save, return or validate."""
+    round = _lock(round)
+    if not is_reviewer(actor):
+        raise WorkflowError(_("Only programme reviewers can review rounds."))
+    if round.status != Round.Status.SUBMITTED:
+        raise WorkflowError(_("Only a submitted round can be reviewed."))
+    if action not in ReviewAction.ALL:
+        raise WorkflowError(_("Unknown review action."))
+    indicators = {i.pk: i for i in round_indicators(round)}
+    if not set(decisions) <= set(indicators):
+        raise WorkflowError(_("Only indicators of this round can be reviewed."))
+    if any(d.validated_level is not None and not 0 <= d.validated_level <= 4 for d in decisions.values()):
+        raise WorkflowError(_("Choose a level from 0 to 4."))
+    answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).prefetch_related("evidence")}
+    items = {item.indicator_id: item for item in ReviewItem.objects.filter(round=round)}
+
+    to_return = {pk for pk, d in decisions.items() if d.send_back}
+    if action == ReviewAction.RETURN:
+        if not to_return:
+            raise WorkflowError(_("Tick at least one indicator to return."))
+        if any(not decisions[pk].comment.strip() for pk in to_return):
+            raise WorkflowError(_("Every returned indicator needs a comment saying what to change."))
+
+    for pk, indicator in indicators.items():
+        decision = decisions.get(pk)
+        answer = answers.get(pk)
+        item = items.get(pk) or ReviewItem(round=round, indicator=indicator, reviewer=actor)
+        if decision is not None:
+            item.validated_level = decision.validated_level
+            item.na_accepted = decision.na_accepted
+            item.comment = decision.comment.strip()
+            item.reviewer = actor
+        if action == ReviewAction.RETURN:
+            item.returned = pk in to_return
+            if item.returned:
+                item.returned_state = answer.state() if answer else None
+        elif action == ReviewAction.VALIDATE:
+            # Levels the reviewer left alone are validated as the city gave them.
+            if item.validated_level is None and answer and answer.response == Answer.Response.LEVEL:
+                item.validated_level = answer.level
+            if item.na_accepted is None and answer and answer.response == Answer.Response.NOT_APPLICABLE:
+                item.na_accepted = True
+            item.returned = False
+        if item.pk or decision is not None or action == ReviewAction.VALIDATE:
+            item.save()
+
+    if action == ReviewAction.RETURN:
+        codes = ", ".join(indicators[pk].code for pk in sorted(to_return, key=lambda pk: indicators[pk].code))
+        _change_status(round, Round.Status.RETURNED, actor, note=codes)
+        _notify(round, "returned", _members(round))
+    elif action == ReviewAction.VALIDATE:
+        _change_status(round, Round.Status.VALIDATED, actor, validated_at=timezone.now())
+        _notify(round, "validated", _members(round))
+    return round
+
+
+@transaction.atomic
+def round_set_consent(*, round: Round, actor, consent: bool) -> Round:
+    """Give or withdraw the authority's consent to publish a validated round (approvers only)."""
+    round = _lock(round)
+    if not Round.objects.approvable_by(actor).filter(pk=round.pk).exists():
+        raise WorkflowError(
+            _("Only an approver of %(authority)s can decide on publication.") % {"authority": round.authority}
+        )
+    if round.status != Round.Status.VALIDATED:
+        raise WorkflowError(_("Only a validated round can be published."))
+    round.publication_consent = consent
+    round.save(update_fields=["publication_consent"])
+    StatusEvent.objects.create(
+        round=round,
+        from_status=round.status,
+        to_status=round.status,
+        actor=actor,
+        note=_("Consent to publish given") if consent else _("Consent to publish withdrawn"),
+    )
+    return round
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+
+def _members(round: Round) -> list[str]:
+    return list(
+        Membership.objects.filter(authority=round.authority)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _reviewers() -> list[str]:
+    User = get_user_model()
+    perm = Q(groups__permissions__codename="review_round") | Q(user_permissions__codename="review_round")
+    return list(User.objects.filter(perm, is_active=True).exclude(email="").values_list("email", flat=True).distinct())
+
+
+def _notify(round: Round, event: str, recipients: list[str]) -> None:
+    """Mail the people concerned once the transaction has committed."""
+    recipients = sorted(set(recipients))
+    if not recipients:
+        return
+    context = {"round": round, "event": event, "site_url": settings.SITE_URL}
+    subject = render_to_string("assessments/email/subject.txt", context).strip()
+    body = render_to_string("assessments/email/status_changed.txt", context)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
