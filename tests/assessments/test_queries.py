@@ -1,0 +1,81 @@
+"""Query counts of the form, queue and review pages do not grow with indicators or rounds."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Answer, Evidence, Round
+from tests.assessments.conftest import make_city
+from tests.factories import AuthorityFactory, DimensionFactory, IndicatorFactory, VersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _catalogue(indicators_per_dimension: int):
+    version = VersionFactory(published=True)
+    for code in ("HC", "VC", "SP", "IN", "DE", "DC"):
+        dimension = DimensionFactory(version=version, code=code)
+        for n in range(indicators_per_dimension):
+            IndicatorFactory(dimension=dimension, code=f"{code}-{n:02d}", complete=True)
+    return version
+
+
+def _answered_round(authority, version, user, status=Round.Status.SUBMITTED, period="2025"):
+    round = Round.objects.create(
+        authority=authority, version=version, period=period, status=status, submitted_at=timezone.now()
+    )
+    answers = Answer.objects.bulk_create(
+        Answer(round=round, indicator=i, response="level", level=2, justification="x", revision=1, updated_by=user)
+        for i in version.indicators.all()
+    )
+    Evidence.objects.bulk_create(
+        Evidence(answer=a, url="https://example.org/e", description="e", added_by=user) for a in answers
+    )
+    return round
+
+
+def _world(indicators_per_dimension: int, rounds: int):
+    version = _catalogue(indicators_per_dimension)
+    city = make_city(f"city-{indicators_per_dimension}-{rounds}")
+    draft = services.round_create(authority=city.authority, period="2030", actor=city.approver, version=version)
+    for indicator in version.indicators.all()[:5]:
+        services.answer_save(
+            round=draft,
+            indicator=indicator,
+            actor=city.editor,
+            response="level",
+            level=3,
+            justification="j",
+            base_revision=0,
+        )
+    submitted = _answered_round(city.authority, version, city.editor)
+    for n in range(rounds):
+        _answered_round(AuthorityFactory(), version, city.editor, period=str(2000 + n % 20))
+    return city, draft, submitted
+
+
+@pytest.mark.parametrize(("per_dimension", "rounds"), [(6, 10), (12, 100)], ids=["36x10", "72x100"])
+def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_queries, per_dimension, rounds):
+    city, draft, submitted = _world(per_dimension, rounds)
+
+    client.force_login(city.editor)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("home")).status_code == 200
+    with django_assert_max_num_queries(11):
+        assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
+    client.force_login(city.approver)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("round_submit", args=[draft.pk])).status_code == 200
+
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("review_queue"))
+    assert response.context["page"].paginator.count == rounds + 1
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("round_review", args=[submitted.pk]))
+    assert len(response.context["rows"]) == 6 * per_dimension
