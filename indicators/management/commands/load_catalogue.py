@@ -20,13 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("path", nargs="?", default=str(DEFAULT))
         parser.add_argument("--draft", action="store_true", help="Leave the imported version as a draft.")
 
-    def handle(self, path, draft, **options):
+    def handle(self, path, draft, verbosity, **options):
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         existing = CatalogueVersion.objects.filter(
             framework__slug=document["framework"]["slug"], number=document["version"]["number"]
         ).first()
         if existing:
-            self.stdout.write(f"Catalogue {existing} is already loaded.")
+            if verbosity:
+                self.stdout.write(f"Catalogue {existing} is already loaded.")
             return
         try:
             version = services.catalogue_import(document=document)
@@ -34,4 +35,5 @@ class Command(BaseCommand):
             raise CommandError("\n".join(str(p) for p in exc.problems)) from exc
         if not draft:
             version = services.version_publish(version=version)
-        self.stdout.write(self.style.SUCCESS(f"Loaded catalogue {version}."))
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS(f"Loaded catalogue {version}."))
