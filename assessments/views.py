@@ -50,6 +50,11 @@ def _indicator(round: Round, code: str) -> Indicator:
     )
 
 
+def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
+    """Explain a refused action on a page of its own, with a 4xx status; nothing was changed."""
+    return render(request, "refused.html", {"message": message, "back": back}, status=status)
+
+
 def _can_edit(request: HttpRequest, round: Round) -> bool:
     return Round.objects.editable_by(request.user).filter(pk=round.pk).exists()
 
@@ -155,7 +160,12 @@ def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResp
     round = _round(request, pk)
     dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code, optional=True)
     if round.status != Round.Status.DRAFT or not _can_edit(request, round):
-        return HttpResponse(_("Only a draft round's optional dimensions can be left out."), status=403)
+        return _refused(
+            request,
+            _("Only a draft round's optional dimensions can be left out."),
+            reverse("round_detail", args=[round.pk]),
+            status=403,
+        )
     if round.omitted_dimensions.filter(pk=dimension.pk).exists():
         round.omitted_dimensions.remove(dimension)
     else:
@@ -279,8 +289,7 @@ def _refuse(request: HttpRequest, round: Round, indicator: Indicator, message: s
             {"indicator": indicator, "error": message},
             status=status,
         )
-    messages.error(request, message)
-    return redirect(_back_to(round, indicator))
+    return _refused(request, message, _back_to(round, indicator), status=status)
 
 
 def _evidence_list(request: HttpRequest, round: Round, indicator: Indicator, form: EvidenceForm, status: int = 200):
@@ -384,8 +393,7 @@ def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
             problems = refused.problems
             messages.error(request, refused.messages[0])
         except services.WorkflowError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("round_detail", round.pk)
+            return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
         else:
             messages.success(request, _("The round is submitted for review. It is locked until the reviewer answers."))
             return redirect("round_detail", round.pk)
@@ -405,9 +413,8 @@ def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
     except services.WorkflowError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Your decision on publication is recorded."))
+        return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
+    messages.success(request, _("Your decision on publication is recorded."))
     return redirect("round_detail", round.pk)
 
 
@@ -473,8 +480,9 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if request.method == "POST":
         if not reviewing:
-            messages.error(request, _("Only a submitted round can be reviewed."))
-            return redirect("round_review", round.pk)
+            return _refused(
+                request, _("Only a submitted round can be reviewed."), reverse("round_review", args=[round.pk])
+            )
         if all(row["form"].is_valid() for row in rows):
             action = request.POST.get("action", services.ReviewAction.SAVE)
             decisions = {row["indicator"].pk: row["form"].decision() for row in rows}

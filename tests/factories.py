@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from assessments.models import Authority, Membership
+from assessments import services
+from assessments.models import Authority, Membership, Round
 from indicators.models import CatalogueVersion, Dimension, Framework, Indicator, IndicatorExample, SdgTarget
 
 
@@ -103,3 +104,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     authority = factory.SubFactory(AuthorityFactory)
     role = Membership.Role.EDITOR
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """A draft round opened the way the application opens one: through ``services.round_create``."""
+
+    class Meta:
+        model = Round
+
+    authority = factory.SubFactory(AuthorityFactory)
+    period = factory.Sequence(lambda n: str(2000 + n))
+
+    @classmethod
+    def _create(cls, model_class, *, authority, period, actor=None, **kwargs):
+        return services.round_create(authority=authority, period=period, actor=actor or UserFactory(), **kwargs)

@@ -10,12 +10,13 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3#Vq9!zR2@pL7^wN5&tY8*uB1(oE4)iA6-sD0_fG3+hJ9=cM2",
     "ALLOWED_HOSTS": "coherence.example.org",
-    "DATABASE_URL": "sqlite:////tmp/coherence-deploy-check.sqlite3",
 }
 
 
 def _manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    # A clean environment, as a server would have: nothing inherited from the test run.
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    environment["DATABASE_URL"] = "sqlite:///:memory:"  # the checks need no database
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
