@@ -11,7 +11,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import CatalogueVersion, Dimension, Indicator
+from indicators.models import CatalogueVersion, Dimension, Indicator, Level
 
 from .scoring import percent
 
@@ -355,13 +355,23 @@ class AnswerRevision(models.Model):
         return f"{self.answer} by {self.changed_by} at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
+def answer_label(state: dict | None) -> str:
+    """Say an ``Answer.state()`` in words: "3 · Operational", "Don't know", or "—"."""
+    state = state or {}
+    response = state.get("response") or ""
+    if response == Answer.Response.LEVEL:
+        return f"{state['level']} · {Level(state['level']).label}"
+    return str(Answer.Response(response).label) if response else "—"
+
+
 def answer_changes(old: dict | None, new: dict | None) -> list[dict]:
-    """Compare two ``Answer.state()`` values: one entry per field that differs."""
+    """Compare two ``Answer.state()`` values: one entry per part that differs, in words."""
     old, new = old or {}, new or {}
     changes = []
-    for field in ("response", "level", "justification"):
-        if old.get(field) != new.get(field):
-            changes.append({"field": field, "old": old.get(field), "new": new.get(field)})
+    if answer_label(old) != answer_label(new):
+        changes.append({"field": "answer", "old": answer_label(old), "new": answer_label(new)})
+    if (old.get("justification") or "") != (new.get("justification") or ""):
+        changes.append({"field": "justification", "old": old.get("justification"), "new": new.get("justification")})
     before, after = set(old.get("evidence", [])), set(new.get("evidence", []))
     if before != after:
         changes.append({"field": "evidence", "old": sorted(before - after), "new": sorted(after - before)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -436,7 +436,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
         rounds = rounds.filter(**{"authority__country" if k == "country" else k: v for k, v in filters.items()})
-    rounds = rounds.select_related("authority", "version").with_progress().order_by("-submitted_at", "authority__name")
+    awaiting_first = Case(When(status=Round.Status.SUBMITTED, then=0), default=1)
+    rounds = (
+        rounds.select_related("authority", "version")
+        .with_progress()
+        .order_by(awaiting_first, "-submitted_at", "authority__name", "-period")
+    )
     page = Paginator(rounds, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

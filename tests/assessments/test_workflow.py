@@ -93,7 +93,9 @@ def test_the_whole_round_from_draft_to_validated(client, draft, quito, reviewer,
         client.force_login(reviewer)
         review_page = client.get(reverse("round_review", args=[draft.pk])).content.decode()
         assert "Changed since you returned it" in review_page
-        assert '<span class="diff-old">2</span> → <span class="diff-new">3</span>' in review_page
+        assert (
+            '<span class="diff-old">2 · Partial</span> → <span class="diff-new">3 · Operational</span>' in review_page
+        )
         assert "The plan was adopted in May." in review_page
         assert "Nothing was changed." in review_page  # VC-01 was returned but left as it was
 
