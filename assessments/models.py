@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CatalogueVersion, Dimension, Indicator, Level
 
+from . import scoring
 from .scoring import percent
 
 
@@ -201,6 +202,49 @@ class Round(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.VALIDATED and self.publication_consent
 
+    def score_inputs(self) -> dict[str, list[scoring.DimensionInput]]:
+        """Load the round's answers as the two score sets see them: ``self`` and ``validated``."""
+        answers = {
+            a.indicator_id: a for a in Answer.objects.filter(round=self).annotate(evidence_count=Count("evidence"))
+        }
+        reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=self)}
+        omitted = set(self.omitted_dimensions.values_list("pk", flat=True))
+        indicators = (
+            Indicator.objects.filter(version_id=self.version_id)
+            .exclude(dimension_id__in=omitted)
+            .select_related("dimension")
+            .order_by("dimension__order", "dimension__code", "order", "code")
+        )
+        sets: dict[str, dict[str, list]] = {"self": {}, "validated": {}}
+        cores: dict[str, bool] = {}
+        for indicator in indicators:
+            answer, review = answers.get(indicator.pk), reviews.get(indicator.pk)
+            response = answer.response if answer else ""
+            level = answer.level if answer else None
+            common = {
+                "code": indicator.code,
+                "weight": float(indicator.weight),
+                "has_evidence": bool(answer and answer.evidence_count),
+            }
+            cores[indicator.dimension.code] = indicator.dimension.is_core
+            sets["self"].setdefault(indicator.dimension.code, []).append(
+                scoring.IndicatorInput(response=response, level=level, **common)
+            )
+            if review and review.validated_level is not None:
+                response, level = scoring.LEVEL, review.validated_level
+            na_accepted = review.na_accepted if review and review.na_accepted is not None else True
+            sets["validated"].setdefault(indicator.dimension.code, []).append(
+                scoring.IndicatorInput(response=response, level=level, na_accepted=na_accepted, **common)
+            )
+        return {
+            name: [scoring.DimensionInput(code, cores[code], tuple(items)) for code, items in dimensions.items()]
+            for name, dimensions in sets.items()
+        }
+
+    def scores(self) -> dict[str, scoring.RoundScore]:
+        """Score the round as it is now: ``self`` (the city's levels) and ``validated`` (the reviewer's)."""
+        return {name: scoring.score_round(inputs) for name, inputs in self.score_inputs().items()}
+
     @property
     def percent_answered(self) -> int:
         """Share of indicators answered, from ``with_progress()`` annotations."""
@@ -376,3 +420,62 @@ def answer_changes(old: dict | None, new: dict | None) -> list[dict]:
     if before != after:
         changes.append({"field": "evidence", "old": sorted(before - after), "new": sorted(after - before)})
     return changes
+
+
+class Band(models.TextChoices):
+    """Names of the score bands (``scoring.BANDS`` holds their thresholds)."""
+
+    INITIAL = "initial", _("Initial")
+    EMERGING = "emerging", _("Emerging")
+    ESTABLISHED = "established", _("Established")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class ScoreSnapshot(models.Model):
+    """Both score sets of a validated round, frozen: later catalogue edits never change them."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="snapshot", verbose_name=_("round"))
+    version = models.ForeignKey(CatalogueVersion, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(auto_now_add=True)
+    weights = models.JSONField(help_text=_("Indicator code → weight used."))
+    data = models.JSONField(help_text=_("Both score sets in full."))
+    self_headline = models.FloatField(null=True)
+    validated_headline = models.FloatField(null=True)
+    validated_band = models.CharField(max_length=16, blank=True)
+    completeness = models.FloatField(null=True)
+    evidence_coverage = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("score snapshot")
+        verbose_name_plural = _("score snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.round} scores"
+
+
+class SnapshotDimension(models.Model):
+    """One dimension's score in one score set of a snapshot: the rows dashboards aggregate."""
+
+    class ScoreSet(models.TextChoices):
+        SELF = "self", _("Self-assessed")
+        VALIDATED = "validated", _("Validated")
+
+    snapshot = models.ForeignKey(ScoreSnapshot, on_delete=models.CASCADE, related_name="dimensions")
+    score_set = models.CharField(max_length=16, choices=ScoreSet)
+    dimension = models.CharField(max_length=8)
+    core = models.BooleanField()
+    score = models.FloatField(null=True, help_text=_("Empty when the dimension is insufficient."))
+    band = models.CharField(max_length=16, blank=True)
+    completeness = models.FloatField(null=True)
+    evidence_coverage = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "score_set", "dimension"], name="snapshot_dimension_unique"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)), name="snapshot_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot.round} {self.score_set} {self.dimension}"

@@ -7,7 +7,7 @@ Every function here is one transaction: it either does all it says or nothing. R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,8 @@ from .models import (
     Membership,
     ReviewItem,
     Round,
+    ScoreSnapshot,
+    SnapshotDimension,
     StatusEvent,
     is_reviewer,
 )
@@ -340,8 +342,47 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
         _notify(round, "returned", _members(round))
     elif action == ReviewAction.VALIDATE:
         _change_status(round, Round.Status.VALIDATED, actor, validated_at=timezone.now())
+        snapshot_take(round=round)
         _notify(round, "validated", _members(round))
     return round
+
+
+@transaction.atomic
+def snapshot_take(*, round: Round) -> ScoreSnapshot:
+    """Freeze both score sets of a validated round, with the catalogue version and weights used."""
+    if round.status != Round.Status.VALIDATED:
+        raise WorkflowError(_("Scores are frozen only when a round is validated."))
+    if ScoreSnapshot.objects.filter(round=round).exists():
+        raise WorkflowError(_("This round's scores are already frozen."))
+    scores = round.scores()
+    weights = dict(Indicator.objects.filter(version_id=round.version_id).values_list("code", "weight"))
+    validated = scores["validated"]
+    snapshot = ScoreSnapshot.objects.create(
+        round=round,
+        version_id=round.version_id,
+        weights={code: str(weight) for code, weight in weights.items()},
+        data={name: asdict(score) for name, score in scores.items()},
+        self_headline=scores["self"].headline,
+        validated_headline=validated.headline,
+        validated_band=validated.band or "",
+        completeness=validated.completeness,
+        evidence_coverage=validated.evidence_coverage,
+    )
+    SnapshotDimension.objects.bulk_create(
+        SnapshotDimension(
+            snapshot=snapshot,
+            score_set=name,
+            dimension=d.code,
+            core=d.core,
+            score=d.score,
+            band=d.band or "",
+            completeness=d.completeness,
+            evidence_coverage=d.evidence_coverage,
+        )
+        for name, score in scores.items()
+        for d in score.dimensions
+    )
+    return snapshot
 
 
 @transaction.atomic

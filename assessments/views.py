@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from indicators.models import Dimension, Indicator
+from reports.models import ReportJob
 
 from . import services
 from .forms import AnswerForm, EvidenceForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
@@ -150,6 +151,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": _can_edit(request, round),
             "can_approve": _can_approve(request, round),
             "can_review": Round.objects.reviewable_by(request.user).filter(pk=round.pk).exists(),
+            "report_job": ReportJob.objects.filter(round=round).first(),
         },
     )
 

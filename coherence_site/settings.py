@@ -124,6 +124,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-report-jobs": {"task": "reports.tasks.sweep_stale_reports", "schedule": 300.0},
+}
+# A report job still pending or running after this many seconds is marked failed.
+REPORT_STALE_SECONDS = int(os.environ.get("REPORT_STALE_SECONDS", str(CELERY_TASK_TIME_LIMIT * 3)))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -17,6 +17,7 @@ admin.site.site_title = _("Coherence administration")
 urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("indicators.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),

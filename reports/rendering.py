@@ -1,0 +1,91 @@
+"""HTML to PDF with WeasyPrint, and Plotly figures to SVG, without reaching the network.
+
+WeasyPrint may load only this app's own static files: every other address (file://, http://,
+data from a city's text) is refused by the fetcher. Charts are exported by kaleido
+with Debian's Chromium; one kaleido server is kept per worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+logger = logging.getLogger(__name__)
+
+# Templates link static files through {% static %}; WeasyPrint resolves them against this base.
+BASE_URL = "https://coherence.invalid/"
+STATIC_PREFIX = BASE_URL.rstrip("/") + settings.STATIC_URL
+
+
+class BlockedFetch(ValueError):
+    """WeasyPrint asked for something outside the app's static files."""
+
+
+def static_file_for(url: str) -> Path:
+    """The static file an address of this app names; BlockedFetch for any other address."""
+    if not url.startswith(STATIC_PREFIX):
+        raise BlockedFetch(f"blocked fetch of {url[:100]!r}")
+    relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
+    if ".." in Path(relative).parts:
+        raise BlockedFetch(f"blocked fetch of {url[:100]!r}")
+    path = finders.find(relative)
+    if not path:
+        raise BlockedFetch(f"no static file {relative!r}")
+    return Path(path)
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serve the app's own static files to WeasyPrint, and nothing else."""
+
+        def fetch(self, url, headers=None):
+            path = static_file_for(url)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+
+    return StaticOnlyFetcher()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render HTML (which may link the app's static files) to PDF bytes."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
+
+
+_kaleido_lock = threading.Lock()
+_kaleido_started = False
+
+
+def _ensure_kaleido() -> None:
+    global _kaleido_started
+    with _kaleido_lock:
+        if not _kaleido_started:
+            import kaleido
+
+            # mathjax=False: MathJax would be fetched from a CDN, and nothing may be.
+            # plotly.js comes from the installed plotly package (kaleido's default).
+            kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+            _kaleido_started = True
+
+
+def figure_svg(figure) -> str | None:
+    """Return the figure as an SVG document, or None when no browser can export it."""
+    try:
+        _ensure_kaleido()
+        import kaleido
+
+        svg = kaleido.calc_fig_sync(figure, opts={"format": "svg"})
+    except Exception:  # a report without a chart beats no report; the tables carry the data
+        logger.exception("chart export failed")
+        return None
+    text = svg.decode() if isinstance(svg, bytes) else svg
+    # Drop the XML declaration so that the SVG can sit inline in HTML.
+    return text[text.index("<svg") :] if "<svg" in text else None

@@ -1,0 +1,37 @@
+"""Celery adapters: take an id, call one service, retry what is transient."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import ReportJob
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def render_report(self, job_id: int) -> None:
+    """Render one report job; a final failure is recorded on the job, never left running."""
+    try:
+        job = ReportJob.objects.get(pk=job_id)
+    except ReportJob.DoesNotExist:
+        return
+    try:
+        services.report_render(job=job)
+    except (OperationalError, ConnectionError):
+        if self.request.retries >= self.max_retries:
+            services.report_fail(job_id=job_id, reason=_("The database was unavailable; try again later."))
+        raise
+    except Exception as error:
+        services.report_fail(job_id=job_id, reason=_("The report could not be rendered: %(error)s") % {"error": error})
+        raise
+
+
+@shared_task
+def sweep_stale_reports() -> int:
+    return services.report_sweep_stale()
