@@ -20,6 +20,7 @@ from .models import (
     Answer,
     AnswerRevision,
     Authority,
+    Band,
     Evidence,
     Membership,
     ReviewItem,
@@ -112,7 +113,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 
 def _dimension_progress(round: Round) -> list[dict]:
-    """Each dimension of the round with how many of its indicators are answered."""
+    """Each dimension of the round with how many of its indicators are answered, and its live self-assessed score."""
     answered = dict(
         Answer.objects.filter(round=round)
         .exclude(response="")
@@ -120,17 +121,24 @@ def _dimension_progress(round: Round) -> list[dict]:
         .annotate(n=Count("pk"))
     )
     omitted = set(round.omitted_dimensions.values_list("pk", flat=True))
+    scores = round.scores()["self"]
+    bands = dict(Band.choices)
     dimensions = Dimension.objects.filter(version_id=round.version_id).annotate(total=Count("indicators"))
-    return [
-        {
-            "dimension": d,
-            "answered": answered.get(d.pk, 0),
-            "total": d.total,
-            "percent": percent(answered.get(d.pk, 0), d.total),
-            "omitted": d.pk in omitted,
-        }
-        for d in dimensions.order_by("order", "code")
-    ]
+    progress = []
+    for d in dimensions.order_by("order", "code"):
+        score = scores.dimension(d.code)
+        progress.append(
+            {
+                "dimension": d,
+                "answered": answered.get(d.pk, 0),
+                "total": d.total,
+                "percent": percent(answered.get(d.pk, 0), d.total),
+                "omitted": d.pk in omitted,
+                "score": score,
+                "band": bands.get(score.band, "") if score else "",
+            }
+        )
+    return progress
 
 
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
