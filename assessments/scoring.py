@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 POINTS_PER_LEVEL = 25
 EVIDENCE_COVERAGE_FROM_LEVEL = 2
@@ -127,12 +128,27 @@ def evidence_coverage(items: Sequence[IndicatorInput]) -> float | None:
     return sum(1 for i in high if i.has_evidence) / len(high)
 
 
+def _exact(value: float) -> float:
+    """Snap floating-point noise next to a whole number (74.99999999999999 is 75), where bands change."""
+    nearest = round(value)
+    return float(nearest) if abs(value - nearest) < 1e-9 else value
+
+
 def dimension_score(dimension: DimensionInput) -> DimensionScore:
     """Score one dimension: weighted mean of applicable indicators' points, or insufficient."""
-    scored = [(item.weight, points) for item in dimension.indicators if (points := indicator_points(item)) is not None]
+    # Weights are decimals (two places); as fractions the mean is exact before it becomes a float.
+    scored = [
+        (Fraction(str(item.weight)), points)
+        for item in dimension.indicators
+        if (points := indicator_points(item)) is not None
+    ]
     enough = len(scored) >= minimum_applicable(len(dimension.indicators))
     total_weight = sum(weight for weight, _points in scored)
-    score = sum(weight * points for weight, points in scored) / total_weight if enough and total_weight else None
+    score = (
+        float(sum(weight * Fraction(points) for weight, points in scored) / total_weight)
+        if enough and total_weight
+        else None
+    )
     return DimensionScore(
         code=dimension.code,
         core=dimension.core,
@@ -150,7 +166,7 @@ def headline(dimensions: Sequence[DimensionScore]) -> float | None:
     core = [d.score for d in dimensions if d.core]
     if not core or any(score is None for score in core):
         return None
-    return sum(core) / len(core)
+    return _exact(sum(core) / len(core))
 
 
 def score_round(dimensions: Sequence[DimensionInput]) -> RoundScore:
