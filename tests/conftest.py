@@ -3,9 +3,14 @@
 import os
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
+from assessments import services
+from assessments.models import Round
 from indicators.models import CatalogueVersion
+from tests.factories import UserFactory
+from tests.world import City, answer_everything, make_city
 
 
 def pytest_sessionstart(session):
@@ -37,3 +42,42 @@ def catalogue(db) -> CatalogueVersion:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run Celery tasks in-process, except in tests that start a real worker (marker real_worker)."""
+    from coherence_site.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = "real_worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = eager
+
+
+# --- the small world of tests/world.py ----------------------------------------------------------
+
+
+@pytest.fixture
+def quito(catalogue) -> City:
+    return make_city("quito")
+
+
+@pytest.fixture
+def reviewer(db):
+    group, _created = Group.objects.get_or_create(name="Programme reviewers")
+    group.permissions.add(Permission.objects.get(codename="review_round"))
+    user = UserFactory(username="rita-reviewer", email="rita@example.org")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def draft(quito) -> Round:
+    return services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
+
+
+@pytest.fixture
+def submitted(draft, quito) -> Round:
+    answer_everything(draft, quito.editor)
+    return services.round_submit(round=draft, actor=quito.approver)

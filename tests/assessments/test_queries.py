@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Answer, Evidence, Round
-from tests.assessments.conftest import make_city
 from tests.factories import AuthorityFactory, DimensionFactory, IndicatorFactory, VersionFactory
+from tests.world import make_city
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from assessments import services
 from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators import services as catalogue_services
 from indicators.models import Indicator
-from tests.assessments.conftest import answer, answer_everything
+from tests.world import answer, answer_everything
 
 pytestmark = pytest.mark.django_db
 

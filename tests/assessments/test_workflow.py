@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments.models import Answer, ReviewItem, Round, StatusEvent
 from indicators.models import Indicator
-from tests.assessments.conftest import answer, answer_everything
+from tests.world import answer, answer_everything
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import Answer, Round
-from tests.assessments.conftest import answer_everything, make_city
 from tests.factories import UserFactory
+from tests.world import answer_everything, make_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

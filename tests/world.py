@@ -1,9 +1,6 @@
-"""A small world for assessment tests: one city with an editor and an approver, a reviewer."""
+"""A small world for tests: a city with an editor and an approver, and answers saved as the form saves them."""
 
 from dataclasses import dataclass
-
-import pytest
-from django.contrib.auth.models import Group, Permission
 
 from assessments import services
 from assessments.models import Answer, Membership, Round
@@ -27,25 +24,6 @@ def make_city(slug: str) -> City:
     return City(authority, editor, approver)
 
 
-@pytest.fixture
-def quito(catalogue) -> City:
-    return make_city("quito")
-
-
-@pytest.fixture
-def reviewer(db):
-    group, _created = Group.objects.get_or_create(name="Programme reviewers")
-    group.permissions.add(Permission.objects.get(codename="review_round"))
-    user = UserFactory(username="rita-reviewer", email="rita@example.org")
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def draft(quito) -> Round:
-    return services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
-
-
 def answer(round: Round, code: str, user, *, level=None, response="level", justification="", evidence_url=None):
     """Save one answer through the service, as the form would, and return it."""
     indicator = Indicator.objects.get(version=round.version, code=code)
@@ -67,9 +45,3 @@ def answer(round: Round, code: str, user, *, level=None, response="level", justi
 def answer_everything(round: Round, user, level: int = 2) -> None:
     for indicator in services.round_indicators(round):
         answer(round, indicator.code, user, level=level, evidence_url="https://example.org/minutes.pdf")
-
-
-@pytest.fixture
-def submitted(draft, quito) -> Round:
-    answer_everything(draft, quito.editor)
-    return services.round_submit(round=draft, actor=quito.approver)

@@ -1,0 +1,193 @@
+"""Reports: the PDF's content, the fingerprint, job reuse, safe rendering, and the pages."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from assessments import services as assessment_services
+from reports import services
+from reports.context import report_context
+from reports.models import ReportJob
+from reports.rendering import BlockedFetch, static_file_for
+from tests.world import answer, answer_everything, make_city
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def validated(submitted, reviewer):
+    return assessment_services.round_review(
+        round=submitted, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
+    )
+
+
+@pytest.fixture
+def rendered(django_capture_on_commit_callbacks):
+    """Ask for a report and let the (in-process) task render it once the request commits."""
+
+    def request(round, user, language="en") -> ReportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.report_request(round=round, user=user, language=language)
+        job.refresh_from_db()
+        return job
+
+    return request
+
+
+def _pdf_text(job: ReportJob) -> str:
+    with job.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_holds_the_authority_the_headline_and_every_indicator(validated, quito, rendered):
+    job = rendered(validated, quito.approver)
+    assert job.status == ReportJob.Status.DONE
+
+    text = _pdf_text(job)
+    assert "Quito · 2025" in text
+    headline = validated.snapshot.validated_headline
+    assert f"{headline:.1f} · Established" in text
+    for indicator in assessment_services.round_indicators(validated):
+        assert indicator.code in text, indicator.code
+    assert "DRAFT" not in text
+    assert "Contribution to the Sustainable Development Goals" in text
+
+
+def test_a_draft_report_is_watermarked_and_says_its_scores_are_not_validated(draft, quito, rendered):
+    answer_everything(draft, quito.editor, level=1)
+    job = rendered(draft, quito.editor)
+    text = _pdf_text(job)
+    assert "DRAFT" in text and "not validated" in text
+
+
+def test_the_report_comes_out_in_the_requested_language(validated, quito, rendered):
+    job = rendered(validated, quito.approver, "es")
+    text = _pdf_text(job)
+    assert "Resumen" in text or "Summary" in text  # interface strings follow once translated
+    hc01 = validated.version.indicators.get(code="HC-01")
+    assert hc01.question_es.split()[1] in text
+
+
+def test_the_fingerprint_is_stable_and_changes_when_an_answer_changes(draft, quito):
+    answer_everything(draft, quito.editor, level=2)
+    first = report_context(draft, "en", charts=False)["fingerprint"]
+    assert report_context(draft, "en", charts=False)["fingerprint"] == first
+    assert report_context(draft, "fr", charts=False)["fingerprint"] != first
+    answer(draft, "HC-01", quito.editor, level=3)
+    assert report_context(draft, "en", charts=False)["fingerprint"] != first
+
+
+def test_asking_again_returns_the_job_in_flight(draft, quito, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # no worker picks it up
+        first = services.report_request(round=draft, user=quito.editor, language="en")
+        again = services.report_request(round=draft, user=quito.approver, language="en")
+    assert again.pk == first.pk and again.status == ReportJob.Status.PENDING
+    assert ReportJob.objects.count() == 1
+
+
+def test_unchanged_inputs_reuse_the_finished_report_and_a_change_makes_a_new_one(validated, quito, rendered):
+    first = rendered(validated, quito.approver)
+    again = services.report_request(round=validated, user=quito.editor, language="en")
+    assert again.pk == first.pk
+    validated.publication_consent = True  # not an input of the report
+    validated.save(update_fields=["publication_consent"])
+    assert services.report_request(round=validated, user=quito.editor, language="en").pk == first.pk
+    assert services.report_request(round=validated, user=quito.editor, language="fr").pk != first.pk
+
+
+def test_text_a_city_typed_reaches_the_pdf_only_as_text(draft, quito, rendered):
+    hostile = 'See <img src="file:///etc/passwd"> and <a href="http://evil.example">file:///etc/passwd</a>'
+    answer_everything(draft, quito.editor, level=1)
+    answer(draft, "HC-01", quito.editor, level=1, justification=hostile)
+    html, _fingerprint = services.render_report_html(draft, "en")
+    assert "<img src" not in html and "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
+    text = _pdf_text(rendered(draft, quito.editor))
+    assert "file:///etc/passwd" in text and "root:x:0:0" not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.org/x.css",
+        "https://coherence.invalid/static/../../etc/passwd",
+        "https://coherence.invalid/media/evidence/1/a.pdf",
+        "data:text/plain,hello",
+    ],
+)
+def test_weasyprint_may_fetch_nothing_but_the_apps_static_files(url):
+    with pytest.raises(BlockedFetch):
+        static_file_for(url)
+    assert static_file_for("https://coherence.invalid/static/reports/report.css").name == "report.css"
+
+
+def test_a_job_whose_worker_died_is_marked_failed_not_left_running(draft, quito, settings):
+    job = ReportJob.objects.create(
+        round=draft, language="en", requested_by=quito.editor, fingerprint="x", status=ReportJob.Status.RUNNING
+    )
+    ReportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    assert services.report_sweep_stale() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and "stopped" in job.error
+
+
+def test_the_round_page_shows_progress_then_a_download_link(
+    client, validated, quito, django_capture_on_commit_callbacks
+):
+    client.force_login(quito.approver)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("report_request", args=[validated.pk]), {"language": "en"})
+    job = ReportJob.objects.get()
+    status = client.get(reverse("report_status", args=[job.pk])).content.decode()
+    assert "Waiting for a worker" in status and 'hx-trigger="every 2s"' in status
+
+    services.report_render(job=job)
+    status = client.get(reverse("report_status", args=[job.pk])).content.decode()
+    assert reverse("report_download", args=[job.pk]) in status and "every 2s" not in status
+    download = client.get(reverse("report_download", args=[job.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == 'attachment; filename="coherence-quito-2025-en.pdf"'
+
+
+def test_a_failed_job_shows_its_reason_and_a_retry_button(client, draft, quito):
+    job = ReportJob.objects.create(
+        round=draft,
+        language="en",
+        requested_by=quito.editor,
+        fingerprint="x",
+        status=ReportJob.Status.FAILED,
+        error="The report worker stopped before finishing. Try again.",
+    )
+    client.force_login(quito.editor)
+    body = client.get(reverse("report_status", args=[job.pk])).content.decode()
+    assert "The report worker stopped" in body and "Try again</button>" in body
+
+
+def test_another_city_cannot_see_request_or_download_reports(client, validated, quito, rendered):
+    job = rendered(validated, quito.approver)
+    other = make_city("kasserine")
+    client.force_login(other.approver)
+    assert client.post(reverse("report_request", args=[validated.pk]), {"language": "en"}).status_code == 404
+    assert client.get(reverse("report_status", args=[job.pk])).status_code == 404
+    assert client.get(reverse("report_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("report_preview", args=[validated.pk])).status_code == 404
+
+
+def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
+    client.force_login(quito.editor)
+    body = client.get(reverse("report_preview", args=[validated.pk]), {"language": "en"}).content.decode()
+    assert (
+        "<h2>Summary</h2>" in body
+        and "HC-01" in body
+        and report_context(validated, "en", charts=False)["fingerprint"] in body
+    )
