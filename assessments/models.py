@@ -106,6 +106,10 @@ class RoundQuerySet(models.QuerySet):
             answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
         )
 
+    def published(self) -> RoundQuerySet:
+        """Validated rounds whose authority consented to publication: what the public may see."""
+        return self.filter(status=Round.Status.VALIDATED, publication_consent=True)
+
     def with_role_of(self, user) -> RoundQuerySet:
         """Annotate ``my_role``: the user's role in each round's authority (or None)."""
         role = Membership.objects.filter(user=user, authority=OuterRef("authority")).values("role")[:1]

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("indicators.urls")),
     path("", include("reports.urls")),
+    path("", include("dashboard.urls")),
+    path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
