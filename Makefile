@@ -36,6 +36,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Benchmarks print figures and never fail for being slow; further benches are added here.
+bench: setup
+	$(PY) manage.py bench_reports
+
 worker: $(STAMP)
 	$(VENV)/bin/celery -A coherence_site worker -l info
 

@@ -250,5 +250,6 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "kaleido": {"level": "WARNING"},
         "choreographer": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
