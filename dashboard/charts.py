@@ -109,3 +109,136 @@ def trend_figure(points: Sequence[TrendPoint], *, title: str, subtitle: str = ""
 
 def _label(score: float | None) -> str:
     return "" if score is None else f"{score:.0f}"
+
+
+@dataclass(frozen=True)
+class HeatmapRow:
+    authority: str
+    scores: tuple[float | None, ...]  # one per dimension, in the order of ``dimensions``
+
+
+def heatmap_figure(
+    rows: Sequence[HeatmapRow], dimensions: Sequence[str], *, title: str, subtitle: str = ""
+) -> go.Figure:
+    """Authorities × dimensions, coloured by score; each cell also says its number."""
+    z = [list(row.scores) for row in rows]
+    text = [["" if score is None else f"{score:.0f}" for score in row.scores] for row in rows]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(dimensions),
+            y=[row.authority for row in rows],
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=100,
+            colorscale="Blues",
+            colorbar={"title": {"text": _("Score")}},
+            hoverongaps=False,
+        )
+    )
+    figure = _layout(figure, title, subtitle)
+    figure.update_yaxes(range=None, autorange="reversed", dtick=None, title_text="", gridcolor=None)
+    figure.update_layout(height=max(320, 60 + 26 * len(rows)))
+    return figure
+
+
+@dataclass(frozen=True)
+class LevelDistribution:
+    indicator: str
+    counts: tuple[int, int, int, int, int]  # authorities at validated level 0, 1, 2, 3, 4
+
+
+def level_distribution_figure(
+    rows: Sequence[LevelDistribution], *, title: str, subtitle: str = "", level_labels: Sequence[str]
+) -> go.Figure:
+    """Stacked horizontal bars: how many authorities sit at each validated level, per indicator."""
+    colours = ["#b2182b", "#ef8a62", "#fddbc7", "#67a9cf", "#2166ac"]
+    patterns = ["x", "/", "", ".", "+"]
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=level_labels[level],
+                y=[row.indicator for row in rows],
+                x=[row.counts[level] for row in rows],
+                orientation="h",
+                marker={"color": colours[level], "pattern": {"shape": patterns[level]}},
+            )
+            for level in range(5)
+        ]
+    )
+    figure.update_layout(barmode="stack")
+    figure = _layout(figure, title, subtitle)
+    figure.update_yaxes(range=None, autorange="reversed", dtick=None, title_text="")
+    figure.update_xaxes(title_text=_("Authorities"))
+    figure.update_layout(height=max(320, 80 + 28 * len(rows)))
+    return figure
+
+
+@dataclass(frozen=True)
+class SelfValidatedPoint:
+    authority: str
+    self_score: float
+    validated_score: float
+
+
+def self_validated_figure(points: Sequence[SelfValidatedPoint], *, title: str, subtitle: str = "") -> go.Figure:
+    """Each authority's self-assessed against validated headline; above the line, reviewers rated higher."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[0, 100],
+                y=[0, 100],
+                mode="lines",
+                line={"color": NEUTRAL, "dash": "dash"},
+                name=_("Same score"),
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=[p.self_score for p in points],
+                y=[p.validated_score for p in points],
+                mode="markers",
+                marker={"color": VALIDATED_COLOUR, "size": 9, "symbol": "circle"},
+                text=[p.authority for p in points],
+                hovertemplate="%{text}: %{x:.0f} → %{y:.0f}<extra></extra>",
+                name=_("Authorities"),
+            ),
+        ]
+    )
+    figure = _layout(figure, title, subtitle)
+    figure.update_xaxes(range=[0, 100], title_text=_("Self-assessed headline"), dtick=25, gridcolor="#e5e5e5")
+    figure.update_yaxes(title_text=_("Validated headline"))
+    return figure
+
+
+def peer_profile_figure(
+    codes: Sequence[str],
+    own: Sequence[float | None],
+    median: Sequence[float | None],
+    *,
+    title: str,
+    subtitle: str = "",
+    labels: tuple[str, str],
+) -> go.Figure:
+    """An authority's dimension scores beside its peer group's median."""
+    own_label, median_label = labels
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=own_label,
+                x=list(codes),
+                y=list(own),
+                marker={"color": VALIDATED_COLOUR},
+                text=[_label(v) for v in own],
+                textposition="outside",
+            ),
+            go.Scatter(
+                name=median_label,
+                x=list(codes),
+                y=list(median),
+                mode="markers",
+                marker={"color": "#222", "symbol": "line-ew-open", "size": 28, "line": {"width": 3}},
+            ),
+        ]
+    )
+    return _layout(figure, title, subtitle)

@@ -1,0 +1,292 @@
+"""The dashboards' panels: each reads scores from snapshots with database aggregates (never by
+looping over answers), builds its figure with dashboard/charts.py, and says in words and in a
+table what the figure shows, for screen readers and for copying.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from indicators.models import Dimension, Level
+
+from . import charts
+
+VALIDATED = SnapshotDimension.ScoreSet.VALIDATED
+MIN_PEERS = 3  # fewer authorities than this, and a median could reveal one of them
+WEAKEST_SHOWN = 10
+
+
+@dataclass
+class Panel:
+    """One chart with its words and its table."""
+
+    key: str
+    title: str
+    summary: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    figure: dict | None = None  # Plotly figure as JSON-ready data; None: nothing to draw
+
+    def as_json(self) -> dict:
+        return {"key": self.key, "title": self.title, "summary": self.summary, "figure": self.figure}
+
+
+def _fmt(score: float | None) -> str:
+    return "—" if score is None else f"{score:.0f}"
+
+
+def dimension_codes(rounds: QuerySet) -> list[str]:
+    """Dimension codes of the rounds' catalogue versions, in catalogue order."""
+    pairs = Dimension.objects.filter(version__in=rounds.values("version")).values_list("code", "order").distinct()
+    return [code for code, _order in sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))]
+
+
+def latest_period(rounds: QuerySet) -> str | None:
+    return rounds.order_by("-period").values_list("period", flat=True).first()
+
+
+def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
+    """Authorities × dimensions, validated scores of one period, ordered by name (no ranking)."""
+    codes = dimension_codes(rounds)
+    cells = (
+        SnapshotDimension.objects.filter(snapshot__round__in=rounds.filter(period=period), score_set=VALIDATED)
+        .order_by("snapshot__round__authority__name")
+        .values_list("snapshot__round__authority__name", "dimension", "score")
+    )
+    by_authority: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for name, code, score in cells:
+        by_authority[name][code] = score
+    rows = [charts.HeatmapRow(name, tuple(scores.get(code) for code in codes)) for name, scores in by_authority.items()]
+    title = _("Validated scores by dimension, %(period)s") % {"period": period or "—"}
+    panel = Panel(
+        "heatmap",
+        title,
+        summary="",
+        headers=[_("Authority"), *codes],
+        rows=[[row.authority, *(_fmt(s) for s in row.scores)] for row in rows],
+    )
+    if not rows:
+        panel.summary = _("No validated round matches these filters.")
+        return panel
+    medians = {
+        code: median(scores) if (scores := [r.scores[i] for r in rows if r.scores[i] is not None]) else None
+        for i, code in enumerate(codes)
+    }
+    scored = {code: value for code, value in medians.items() if value is not None}
+    panel.summary = _(
+        "%(n)d authorities in %(period)s, listed by name. Highest median score: %(high)s (%(high_score)s); "
+        "lowest: %(low)s (%(low_score)s). Empty cells are dimensions with too few applicable indicators."
+    ) % {
+        "n": len(rows),
+        "period": period,
+        "high": max(scored, key=scored.get) if scored else "—",
+        "high_score": _fmt(max(scored.values())) if scored else "—",
+        "low": min(scored, key=scored.get) if scored else "—",
+        "low_score": _fmt(min(scored.values())) if scored else "—",
+    }
+    panel.figure = charts.heatmap_figure(
+        rows, codes, title=title, subtitle=_("0 to 100; ordered by name")
+    ).to_plotly_json()
+    return panel
+
+
+def trend_panel(rounds: QuerySet, authority_slug: str | None) -> Panel:
+    """One authority's validated dimension scores across periods, on one catalogue version."""
+    own = rounds.filter(authority__slug=authority_slug)
+    latest = own.order_by("-period").values_list("version_id", "authority__name").first()
+    title = _("Trend across rounds")
+    if not latest:
+        return Panel("trend", title, _("Choose an authority with validated rounds to see its trend."))
+    version_id, name = latest
+    rows = list(
+        SnapshotDimension.objects.filter(snapshot__round__in=own.filter(version_id=version_id), score_set=VALIDATED)
+        .order_by("snapshot__round__period", "dimension")
+        .values_list("snapshot__round__period", "dimension", "score")
+    )
+    order = {code: n for n, code in enumerate(dimension_codes(own))}
+    rows.sort(key=lambda row: (row[0], order.get(row[1], len(order))))
+    points = [charts.TrendPoint(period, code, score) for period, code, score in rows]
+    periods = sorted({p.period for p in points})
+    codes = list(dict.fromkeys(p.dimension for p in points))
+    table = {(p.dimension, p.period): p.score for p in points}
+    skipped = own.exclude(version_id=version_id).count()
+    note = _("Comparable rounds only: catalogue version of the latest round.")
+    if skipped:
+        note += " " + _("%(n)d round(s) on another catalogue version are left out.") % {"n": skipped}
+    title = _("%(name)s: trend across rounds") % {"name": name}
+    return Panel(
+        "trend",
+        title,
+        summary=_("Validated scores of %(name)s in %(periods)s.") % {"name": name, "periods": ", ".join(periods)}
+        + " "
+        + note,
+        headers=[_("Dimension"), *periods],
+        rows=[[code, *(_fmt(table.get((code, period))) for period in periods)] for code in codes],
+        figure=charts.trend_figure(points, title=title, subtitle=note).to_plotly_json(),
+    )
+
+
+def profile_panel(rounds: QuerySet, peers: QuerySet, authority_slug: str | None, peer_by: str | None) -> Panel:
+    """An authority's latest validated profile beside the median of its peer group (at least 3 peers)."""
+    peer_by = peer_by if peer_by in ("kind", "region") else "kind"
+    own_round = rounds.filter(authority__slug=authority_slug).select_related("authority").order_by("-period").first()
+    title = _("Profile against peers")
+    if own_round is None:
+        return Panel("profile", title, _("Choose an authority with validated rounds to see its profile."))
+    codes = dimension_codes(rounds.filter(pk=own_round.pk))
+    own = dict(
+        SnapshotDimension.objects.filter(snapshot__round=own_round, score_set=VALIDATED).values_list(
+            "dimension", "score"
+        )
+    )
+    group = {"kind": own_round.authority.kind, "region": own_round.authority.region}[peer_by]
+    peer_rows = SnapshotDimension.objects.filter(
+        snapshot__round__in=peers.filter(period=own_round.period, **{f"authority__{peer_by}": group}).exclude(
+            authority_id=own_round.authority_id
+        ),
+        score_set=VALIDATED,
+    ).values_list("snapshot__round__authority_id", "dimension", "score")
+    scores: dict[str, list[float]] = defaultdict(list)
+    authorities = set()
+    for authority_id, code, score in peer_rows:
+        authorities.add(authority_id)
+        if score is not None:
+            scores[code].append(score)
+    enough = len(authorities) >= MIN_PEERS
+    medians = {code: median(values) if enough and len(values) >= MIN_PEERS else None for code, values in scores.items()}
+    name = own_round.authority.name
+    group_label = own_round.authority.get_kind_display() if peer_by == "kind" else group
+    title = _("%(name)s %(period)s against the median of its peers") % {"name": name, "period": own_round.period}
+    if enough:
+        summary = _("%(name)s beside the median of %(n)d other authorities (%(group)s) in %(period)s.") % {
+            "name": name,
+            "n": len(authorities),
+            "group": group_label,
+            "period": own_round.period,
+        }
+    else:
+        summary = _(
+            "Fewer than %(min)d peer authorities (%(group)s) have comparable rounds, so no median is shown."
+        ) % {
+            "min": MIN_PEERS,
+            "group": group_label,
+        }
+    return Panel(
+        "profile",
+        title,
+        summary,
+        headers=[_("Dimension"), name, _("Peer median")],
+        rows=[[code, _fmt(own.get(code)), _fmt(medians.get(code))] for code in codes],
+        figure=charts.peer_profile_figure(
+            codes,
+            [own.get(code) for code in codes],
+            [medians.get(code) for code in codes],
+            title=title,
+            subtitle=_("Peer group: %(group)s") % {"group": group_label},
+            labels=(name, _("Peer median")),
+        ).to_plotly_json(),
+    )
+
+
+def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
+    """The indicators where the fewest authorities reach the higher validated levels."""
+    counts = (
+        ReviewItem.objects.filter(round__in=rounds.filter(period=period), validated_level__isnull=False)
+        .values_list("indicator__code", "validated_level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_code: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
+    for code, level, n in counts:
+        by_code[code][level] += n
+    mean = {code: sum(level * n for level, n in enumerate(c)) / sum(c) for code, c in by_code.items() if sum(c)}
+    weakest = sorted(mean, key=lambda code: (mean[code], code))[:WEAKEST_SHOWN]
+    rows = [charts.LevelDistribution(code, tuple(by_code[code])) for code in weakest]
+    labels = [f"{level.value} · {level.label}" for level in Level]
+    title = _("Weakest indicators, %(period)s") % {"period": period or "—"}
+    panel = Panel(
+        "weakest",
+        title,
+        summary="",
+        headers=[_("Indicator"), *labels, _("Mean level")],
+        rows=[[row.indicator, *row.counts, f"{mean[row.indicator]:.1f}"] for row in rows],
+    )
+    if not rows:
+        panel.summary = _("No validated levels match these filters.")
+        return panel
+    panel.summary = _(
+        "The %(n)d indicators with the lowest mean validated level; the weakest is %(code)s (mean %(mean).1f)."
+    ) % {
+        "n": len(rows),
+        "code": weakest[0],
+        "mean": mean[weakest[0]],
+    }
+    panel.figure = charts.level_distribution_figure(
+        rows, title=title, subtitle=_("Number of authorities at each validated level"), level_labels=labels
+    ).to_plotly_json()
+    return panel
+
+
+def self_validated_panel(rounds: QuerySet, period: str | None) -> Panel:
+    """Where authorities rate themselves higher or lower than the reviewers."""
+    values = list(
+        ScoreSnapshot.objects.filter(
+            round__in=rounds.filter(period=period), self_headline__isnull=False, validated_headline__isnull=False
+        )
+        .order_by("round__authority__name")
+        .values_list("round__authority__name", "self_headline", "validated_headline")
+    )
+    points = [charts.SelfValidatedPoint(name, s, v) for name, s, v in values]
+    title = _("Self-assessed against validated headline, %(period)s") % {"period": period or "—"}
+    panel = Panel(
+        "self_validated",
+        title,
+        summary="",
+        headers=[_("Authority"), _("Self-assessed"), _("Validated"), _("Difference")],
+        rows=[
+            [p.authority, _fmt(p.self_score), _fmt(p.validated_score), _fmt(p.validated_score - p.self_score)]
+            for p in points
+        ],
+    )
+    if not points:
+        panel.summary = _("No validated headline matches these filters.")
+        return panel
+    higher = sum(1 for p in points if p.self_score > p.validated_score + 0.5)
+    lower = sum(1 for p in points if p.self_score < p.validated_score - 0.5)
+    panel.summary = _(
+        "Of %(n)d authorities, %(higher)d rated themselves higher than the reviewers and %(lower)d lower."
+    ) % {"n": len(points), "higher": higher, "lower": lower}
+    panel.figure = charts.self_validated_figure(
+        points, title=title, subtitle=_("Below the dashed line, reviewers scored lower than the city")
+    ).to_plotly_json()
+    return panel
+
+
+def reviewer_panels(rounds: QuerySet, params: dict[str, str]) -> list[Panel]:
+    """The five panels of the reviewer dashboard for filtered, validated rounds."""
+    period = params.get("period") or latest_period(rounds)
+    authority = (
+        params.get("authority") or rounds.order_by("authority__name").values_list("authority__slug", flat=True).first()
+    )
+    return [
+        heatmap_panel(rounds, period),
+        trend_panel(rounds, authority),
+        profile_panel(rounds, rounds, authority, params.get("peer")),
+        weakest_panel(rounds, period),
+        self_validated_panel(rounds, period),
+    ]
+
+
+def authority_panels(own_rounds: QuerySet, slug: str, peer_by: str | None) -> list[Panel]:
+    """A city's own trend and profile; peer medians come only from published rounds."""
+    return [
+        trend_panel(own_rounds, slug),
+        profile_panel(own_rounds, Round.objects.published(), slug, peer_by),
+    ]

@@ -1,0 +1,71 @@
+"""Dashboard filters (django-filter): every choice is a URL parameter, so a view can be shared."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Authority, Round
+
+PEER_GROUPS = [("kind", _("Same kind of authority")), ("region", _("Same world region"))]
+
+
+class RoundFilter(django_filters.FilterSet):
+    """Filters over validated rounds; the choices are the values the rounds actually have."""
+
+    country = django_filters.ChoiceFilter(
+        field_name="authority__country", label=_("Country"), empty_label=_("Any country")
+    )
+    region = django_filters.ChoiceFilter(
+        field_name="authority__region", label=_("World region"), empty_label=_("Any region")
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="authority__kind",
+        label=_("Kind of authority"),
+        choices=Authority.Kind.choices,
+        empty_label=_("Any kind"),
+    )
+    period = django_filters.ChoiceFilter(label=_("Period"), method="filter_nothing", empty_label=_("Latest"))
+    version = django_filters.ChoiceFilter(
+        field_name="version__number", label=_("Catalogue version"), empty_label=_("Any version")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        method="filter_status",
+        empty_label=_("Validated"),
+        choices=[("published", _("Validated and published"))],
+    )
+    authority = django_filters.ChoiceFilter(
+        label=_("Authority (trend and profile)"), method="filter_nothing", empty_label=_("First by name")
+    )
+    peer = django_filters.ChoiceFilter(
+        label=_("Peer group"), method="filter_nothing", choices=PEER_GROUPS, empty_label=None
+    )
+
+    class Meta:
+        model = Round
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset: QuerySet | None = None, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        values = self.queryset.order_by()
+        self.filters["country"].extra["choices"] = _pairs(values.values_list("authority__country", flat=True))
+        self.filters["region"].extra["choices"] = _pairs(values.values_list("authority__region", flat=True))
+        self.filters["period"].extra["choices"] = _pairs(values.values_list("period", flat=True), reverse=True)
+        self.filters["version"].extra["choices"] = _pairs(values.values_list("version__number", flat=True))
+        self.filters["authority"].extra["choices"] = sorted(
+            set(values.values_list("authority__slug", "authority__name")), key=lambda pair: pair[1]
+        )
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(publication_consent=True) if value == "published" else queryset
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Period, authority and peer group choose what the charts show, not which rounds count."""
+        return queryset
+
+
+def _pairs(values, reverse: bool = False) -> list[tuple[str, str]]:
+    distinct = sorted({str(v) for v in values if v not in (None, "")}, reverse=reverse)
+    return [(v, v) for v in distinct]

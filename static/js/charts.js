@@ -1,0 +1,22 @@
+// Draw every chart on the page from the Plotly figure JSON the server embedded beside it.
+(function () {
+  "use strict";
+  function draw() {
+    document.querySelectorAll(".chart[data-figure]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.figure);
+      if (!source || !window.Plotly) { return; }
+      var figure = JSON.parse(source.textContent);
+      var layout = figure.layout || {};
+      delete layout.width;  // fill the card; the PDF keeps its fixed size
+      delete layout.title;  // the card's heading says it
+      layout.margin = Object.assign({}, layout.margin, { t: 20 });
+      layout.autosize = true;
+      window.Plotly.newPlot(el, figure.data, layout, { responsive: true, displaylogo: false });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
