@@ -38,7 +38,7 @@ lint: $(STAMP)
 
 # Benchmarks print figures and never fail for being slow; further benches are added here.
 bench: setup
-	$(PY) manage.py bench_reports
+	./scripts/bench.sh
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A coherence_site worker -l info

@@ -91,9 +91,7 @@ def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
         "low": min(scored, key=scored.get) if scored else "—",
         "low_score": _fmt(min(scored.values())) if scored else "—",
     }
-    panel.figure = charts.heatmap_figure(
-        rows, codes, title=title, subtitle=_("0 to 100; ordered by name")
-    ).to_plotly_json()
+    panel.figure = charts.heatmap_figure(rows, codes, title=title, subtitle=_("0 to 100; ordered by name"))
     return panel
 
 
@@ -129,7 +127,7 @@ def trend_panel(rounds: QuerySet, authority_slug: str | None) -> Panel:
         + note,
         headers=[_("Dimension"), *periods],
         rows=[[code, *(_fmt(table.get((code, period))) for period in periods)] for code in codes],
-        figure=charts.trend_figure(points, title=title, subtitle=note).to_plotly_json(),
+        figure=charts.trend_figure(points, title=title, subtitle=note),
     )
 
 
@@ -191,7 +189,7 @@ def profile_panel(rounds: QuerySet, peers: QuerySet, authority_slug: str | None,
             title=title,
             subtitle=_("Peer group: %(group)s") % {"group": group_label},
             labels=(name, _("Peer median")),
-        ).to_plotly_json(),
+        ),
     )
 
 
@@ -230,7 +228,7 @@ def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
     }
     panel.figure = charts.level_distribution_figure(
         rows, title=title, subtitle=_("Number of authorities at each validated level"), level_labels=labels
-    ).to_plotly_json()
+    )
     return panel
 
 
@@ -265,7 +263,7 @@ def self_validated_panel(rounds: QuerySet, period: str | None) -> Panel:
     ) % {"n": len(points), "higher": higher, "lower": lower}
     panel.figure = charts.self_validated_figure(
         points, title=title, subtitle=_("Below the dashed line, reviewers scored lower than the city")
-    ).to_plotly_json()
+    )
     return panel
 
 
