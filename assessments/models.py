@@ -483,3 +483,17 @@ class SnapshotDimension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot.round} {self.score_set} {self.dimension}"
+
+
+class Preference(models.Model):
+    """What a person chose for themselves: the interface language, remembered across browsers."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '-'}"

@@ -3,7 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.i18n import set_language
+
+from . import language
 
 
 @login_not_required
@@ -20,8 +21,9 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
     path("api/v1/", include("coherence_site.api_urls")),
+    path("accounts/login/", language.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
