@@ -234,9 +234,9 @@ class Round(models.Model):
             sets["self"].setdefault(indicator.dimension.code, []).append(
                 scoring.IndicatorInput(response=response, level=level, **common)
             )
-            if review and review.validated_level is not None:
-                response, level = scoring.LEVEL, review.validated_level
-            na_accepted = review.na_accepted if review and review.na_accepted is not None else True
+            response, level, na_accepted = scoring.validated_answer(
+                response, level, review.validated_level if review else None, review.na_accepted if review else None
+            )
             sets["validated"].setdefault(indicator.dimension.code, []).append(
                 scoring.IndicatorInput(response=response, level=level, na_accepted=na_accepted, **common)
             )

@@ -93,6 +93,19 @@ class RoundScore:
         return next((d for d in self.dimensions if d.code == code), None)
 
 
+def validated_answer(
+    response: str, level: int | None, validated_level: int | None, na_accepted: bool | None
+) -> tuple[str, int | None, bool]:
+    """How the validated score set reads a city's answer after review.
+
+    A level the reviewer set replaces the city's; a level the reviewer left alone stands as the
+    city gave it; an N/A nobody ruled on counts as accepted. Returns (response, level, na_accepted).
+    """
+    if validated_level is not None:
+        return LEVEL, validated_level, True
+    return response, level, na_accepted is not False
+
+
 def indicator_points(item: IndicatorInput) -> float | None:
     """Points from 0 to 100, or None when the indicator is not applicable (accepted N/A)."""
     if not item.applicable:

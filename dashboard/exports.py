@@ -1,11 +1,313 @@
-"""Exports of assessment data as CSV and XLSX (to be written)."""
+"""Exports of assessment data as CSV and XLSX: tidy rows, streamed, in constant memory whatever their number.
 
-from django.http import Http404
+Each export has one row generator, fed by one database query read in chunks through a server-side
+cursor; the CSV writer streams its rows as they come, the XLSX writer appends them to a write-only
+workbook on disk. Neither holds the rows in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+
+from django import forms
+from django.db.models import BigIntegerField, BooleanField, Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from assessments import scoring
+from assessments.models import Round, RoundQuerySet, ScoreSnapshot, SnapshotDimension
+from indicators.models import Indicator
+
+CHUNK_SIZE = 2000
+# Rows joined into one chunk of the CSV stream: fewer, larger writes to the socket.
+CSV_ROWS_PER_CHUNK = 500
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+INDICATOR_COLUMNS = (
+    "authority",
+    "authority_slug",
+    "country",
+    "period",
+    "round_status",
+    "catalogue_version",
+    "dimension",
+    "indicator",
+    "response",
+    "self_level",
+    "validated_level",
+    "points",
+    "na",
+    "na_accepted",
+)
+SCORE_COLUMNS = (
+    "authority",
+    "authority_slug",
+    "country",
+    "period",
+    "catalogue_version",
+    "dimension",
+    "self_score",
+    "validated_score",
+    "validated_band",
+    "completeness",
+    "evidence_coverage",
+    "core",
+)
+HEADLINE = "headline"
 
 
-def export_indicators(request, fmt):
-    raise Http404
+class ExportFilterForm(forms.Form):
+    """The optional filters of both exports, from the query string."""
+
+    period = forms.RegexField(
+        regex=r"^\d{4}$", required=False, error_messages={"invalid": _("Give the period as a year, such as 2025.")}
+    )
+    country = forms.CharField(required=False, max_length=100)
+    status = forms.ChoiceField(
+        choices=Round.Status.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Unknown status “%(value)s”.")},
+    )
+
+    def filter(self, rounds: RoundQuerySet) -> RoundQuerySet:
+        """Narrow the rounds to the filters given (a valid form only)."""
+        data = self.cleaned_data
+        if data["period"]:
+            rounds = rounds.filter(period=data["period"])
+        if data["country"]:
+            rounds = rounds.filter(authority__country__iexact=data["country"])
+        if data["status"]:
+            rounds = rounds.filter(status=data["status"])
+        return rounds
+
+    def error_text(self) -> str:
+        return " ".join(f"{field}: {' '.join(errors)}" for field, errors in self.errors.items())
 
 
-def export_scores(request, fmt):
-    raise Http404
+# --- rows -------------------------------------------------------------------------------------------
+
+
+def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
+    """Yield one row per round × indicator (dimensions the city left out excluded), in catalogue order."""
+    omitted = Round.omitted_dimensions.through.objects.filter(
+        round_id=OuterRef("round__id"), dimension_id=OuterRef("dimension_id")
+    )
+    # Every indicator of each round's catalogue version, with the answer and the review if there are any.
+    rows = (
+        Indicator.objects.annotate(round=FilteredRelation("version__rounds"))
+        .annotate(
+            answer=FilteredRelation("round__answers", condition=Q(round__answers__indicator=F("pk"))),
+            review=FilteredRelation("round__review_items", condition=Q(round__review_items__indicator=F("pk"))),
+        )
+        .filter(round__in=rounds)
+        # An annotation, not a filter, so that the subquery reuses the join to the round.
+        .alias(left_out=Exists(omitted))
+        .filter(left_out=False)
+        .order_by(
+            "round__authority__name",
+            "round__authority__slug",
+            "round__period",
+            "dimension__order",
+            "dimension__code",
+            "order",
+            "code",
+        )
+        .values_list(
+            "round__authority__name",
+            "round__authority__slug",
+            "round__authority__country",
+            "round__period",
+            "round__status",
+            "version__number",
+            "dimension__code",
+            "code",
+            "answer__response",
+            "answer__level",
+            "review__validated_level",
+            "review__na_accepted",
+        )
+    )
+    for *identity, status, version, dimension, code, response, level, validated_level, na_accepted in rows.iterator(
+        chunk_size=CHUNK_SIZE
+    ):
+        response = response or scoring.UNANSWERED
+        if status == Round.Status.VALIDATED:
+            scored_response, scored_level, na_accepted = scoring.validated_answer(
+                response, level, validated_level, na_accepted
+            )
+            validated_level = scored_level if scored_response == scoring.LEVEL else None
+        else:
+            # Until a round is validated the reviewer's levels are provisional: not exported.
+            scored_response, scored_level, validated_level, na_accepted = response, level, None, None
+        points = scoring.indicator_points(
+            scoring.IndicatorInput(code, scored_response, scored_level, na_accepted=na_accepted is not False)
+        )
+        if response != scoring.NOT_APPLICABLE:
+            na_accepted = None  # the column speaks of N/A answers only
+        yield (
+            *identity,
+            status,
+            version,
+            dimension,
+            code,
+            response,
+            level,
+            validated_level,
+            None if points is None else int(points),
+            response == scoring.NOT_APPLICABLE,
+            na_accepted,
+        )
+
+
+def _snapshot_columns(prefix: str) -> dict[str, F]:
+    """The columns naming a snapshot's round, from a snapshot (prefix "") or a model related to it."""
+    return {
+        "authority": F(f"{prefix}round__authority__name"),
+        "authority_slug": F(f"{prefix}round__authority__slug"),
+        "country": F(f"{prefix}round__authority__country"),
+        "period": F(f"{prefix}round__period"),
+        "catalogue_version": F(f"{prefix}version__number"),
+    }
+
+
+def score_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
+    """Yield the frozen scores of the validated rounds: a row per dimension, then the headline row."""
+    validated = rounds.filter(status=Round.Status.VALIDATED)
+    dimensions = (
+        SnapshotDimension.objects.filter(score_set=SnapshotDimension.ScoreSet.VALIDATED, snapshot__round__in=validated)
+        .annotate(
+            self_row=FilteredRelation(
+                "snapshot__dimensions",
+                condition=Q(
+                    snapshot__dimensions__score_set=SnapshotDimension.ScoreSet.SELF,
+                    snapshot__dimensions__dimension=F("dimension"),
+                ),
+            ),
+        )
+        .annotate(
+            **_snapshot_columns("snapshot__"),
+            self_score=F("self_row__score"),
+            validated_score=F("score"),
+            validated_band=F("band"),
+            # Dimensions in the order they were frozen (the catalogue's); the headline after them.
+            position=F("pk"),
+        )
+        .values_list(*SCORE_COLUMNS, "position")
+    )
+    headlines = (
+        ScoreSnapshot.objects.filter(round__in=validated)
+        .annotate(
+            **_snapshot_columns(""),
+            dimension=Value(HEADLINE),
+            self_score=F("self_headline"),
+            validated_score=F("validated_headline"),
+            core=Value(None, output_field=BooleanField()),
+            position=Value(None, output_field=BigIntegerField()),
+        )
+        .values_list(*SCORE_COLUMNS, "position")
+    )
+    rows = dimensions.union(headlines, all=True).order_by(
+        "authority", "authority_slug", "period", F("position").asc(nulls_last=True)
+    )
+    for *row, _position in rows.iterator(chunk_size=CHUNK_SIZE):
+        yield tuple(row)
+
+
+# --- formats ----------------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object that hands back what is written, for csv.writer to format one row at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value):
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
+
+
+def csv_response(columns: Iterable[str], rows: Iterable[tuple], name: str) -> StreamingHttpResponse:
+    """Stream the rows as UTF-8 CSV with a byte-order mark, so that Excel reads accents correctly."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        chunk = ["\ufeff", writer.writerow(columns)]
+        for row in rows:
+            chunk.append(writer.writerow([_csv_cell(value) for value in row]))
+            if len(chunk) >= CSV_ROWS_PER_CHUNK:
+                yield "".join(chunk)
+                chunk = []
+        yield "".join(chunk)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
+    return response
+
+
+def xlsx_response(columns: Iterable[str], rows: Iterable[tuple], name: str) -> FileResponse:
+    """Write the rows to a write-only workbook in a temporary file and send it."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=name.removeprefix("coherence-")[:31])
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    # Deleted when the response closes it, after the last byte is sent.
+    file = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    workbook.save(file)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX_CONTENT_TYPE)
+
+
+def _xlsx_cell(sheet, value):
+    # openpyxl would store a text starting with "=" as a formula: keep names text.
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+FORMATS: dict[str, Callable[[Iterable[str], Iterable[tuple], str], HttpResponse]] = {
+    "csv": csv_response,
+    "xlsx": xlsx_response,
+}
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def _export(
+    request: HttpRequest,
+    fmt: str,
+    name: str,
+    columns: tuple[str, ...],
+    rows: Callable[[RoundQuerySet], Iterator[tuple]],
+) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    form = ExportFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+    rounds = form.filter(Round.objects.visible_to(request.user))
+    return FORMATS[fmt](columns, rows(rounds), f"coherence-{name}-{timezone.localdate():%Y-%m-%d}")
+
+
+def export_indicators(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download one row per authority × period × indicator of the rounds the user may see."""
+    return _export(request, fmt, "indicators", INDICATOR_COLUMNS, indicator_rows)
+
+
+def export_scores(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download the frozen scores of the validated rounds the user may see: per dimension and headline."""
+    return _export(request, fmt, "scores", SCORE_COLUMNS, score_rows)
