@@ -13,7 +13,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # System libraries:
 # - WeasyPrint 70: Pango (+ FreeType backend), HarfBuzz subsetting, fonts, MIME database
 # - chromium: headless browser that kaleido drives to export Plotly charts as SVG
-# - gettext: msgfmt for `manage.py compilemessages`
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -22,7 +21,6 @@ RUN apt-get update \
         fonts-dejavu-core \
         shared-mime-info \
         chromium \
-        gettext \
     && rm -rf /var/lib/apt/lists/*
 
 # Unprivileged runtime user with a writable home (fontconfig and Chromium keep caches there).
@@ -48,7 +46,7 @@ ENV DEBUG=0 \
 RUN SECRET_KEY=build-time-only-dummy-secret-key-not-used-at-runtime-0123456789 \
     ALLOWED_HOSTS=localhost \
     sh -c 'python manage.py collectstatic --noinput -v1 \
-        && python manage.py compilemessages -v1' \
+        && python scripts/compile_translations.py' \
     && mkdir -p /app/var /data/media \
     && chown app:app /app/var /data/media
 
