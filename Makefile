@@ -15,6 +15,7 @@ var:
 	mkdir -p var/media var/staticfiles
 
 setup: $(STAMP) var
+	$(PY) scripts/compile_translations.py
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_catalogue
 	$(PY) manage.py seed_demo
@@ -28,6 +29,7 @@ run: setup
 
 test: $(STAMP) var
 	./scripts/system-deps.sh
+	$(PY) scripts/compile_translations.py
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
