@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from indicators.models import CatalogueVersion, Indicator
 
@@ -44,7 +45,13 @@ class WorkflowError(ValidationError):
 
 class SubmissionRefused(WorkflowError):
     def __init__(self, problems: list[MissingItem]):
-        super().__init__(_("The round cannot be submitted yet: %(n)d item(s) are missing.") % {"n": len(problems)})
+        n = len(problems)
+        message = ngettext(
+            "The round cannot be submitted yet: %(n)d item is missing.",
+            "The round cannot be submitted yet: %(n)d items are missing.",
+            n,
+        )
+        super().__init__(message % {"n": n})
         self.problems = problems
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators.models import Dimension, Level
@@ -80,9 +81,12 @@ def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
         for i, code in enumerate(codes)
     }
     scored = {code: value for code, value in medians.items() if value is not None}
-    panel.summary = _(
+    panel.summary = ngettext(
+        "%(n)d authority in %(period)s, listed by name. Highest median score: %(high)s (%(high_score)s); "
+        "lowest: %(low)s (%(low_score)s). Empty cells are dimensions with too few applicable indicators.",
         "%(n)d authorities in %(period)s, listed by name. Highest median score: %(high)s (%(high_score)s); "
-        "lowest: %(low)s (%(low_score)s). Empty cells are dimensions with too few applicable indicators."
+        "lowest: %(low)s (%(low_score)s). Empty cells are dimensions with too few applicable indicators.",
+        len(rows),
     ) % {
         "n": len(rows),
         "period": period,
@@ -117,7 +121,11 @@ def trend_panel(rounds: QuerySet, authority_slug: str | None) -> Panel:
     skipped = own.exclude(version_id=version_id).count()
     note = _("Comparable rounds only: catalogue version of the latest round.")
     if skipped:
-        note += " " + _("%(n)d round(s) on another catalogue version are left out.") % {"n": skipped}
+        note += " " + ngettext(
+            "%(n)d round on another catalogue version is left out.",
+            "%(n)d rounds on another catalogue version are left out.",
+            skipped,
+        ) % {"n": skipped}
     title = _("%(name)s: trend across rounds") % {"name": name}
     return Panel(
         "trend",
@@ -163,7 +171,11 @@ def profile_panel(rounds: QuerySet, peers: QuerySet, authority_slug: str | None,
     group_label = own_round.authority.get_kind_display() if peer_by == "kind" else group
     title = _("%(name)s %(period)s against the median of its peers") % {"name": name, "period": own_round.period}
     if enough:
-        summary = _("%(name)s beside the median of %(n)d other authorities (%(group)s) in %(period)s.") % {
+        summary = ngettext(
+            "%(name)s beside the median of %(n)d other authority (%(group)s) in %(period)s.",
+            "%(name)s beside the median of %(n)d other authorities (%(group)s) in %(period)s.",
+            len(authorities),
+        ) % {
             "name": name,
             "n": len(authorities),
             "group": group_label,
@@ -219,8 +231,10 @@ def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
     if not rows:
         panel.summary = _("No validated levels match these filters.")
         return panel
-    panel.summary = _(
-        "The %(n)d indicators with the lowest mean validated level; the weakest is %(code)s (mean %(mean).1f)."
+    panel.summary = ngettext(
+        "The indicator with the lowest mean validated level is %(code)s (mean %(mean).1f).",
+        "The %(n)d indicators with the lowest mean validated level; the weakest is %(code)s (mean %(mean).1f).",
+        len(rows),
     ) % {
         "n": len(rows),
         "code": weakest[0],
@@ -258,8 +272,10 @@ def self_validated_panel(rounds: QuerySet, period: str | None) -> Panel:
         return panel
     higher = sum(1 for p in points if p.self_score > p.validated_score + 0.5)
     lower = sum(1 for p in points if p.self_score < p.validated_score - 0.5)
-    panel.summary = _(
-        "Of %(n)d authorities, %(higher)d rated themselves higher than the reviewers and %(lower)d lower."
+    panel.summary = ngettext(
+        "Of %(n)d authority, %(higher)d rated itself higher than the reviewers and %(lower)d lower.",
+        "Of %(n)d authorities, %(higher)d rated themselves higher than the reviewers and %(lower)d lower.",
+        len(points),
     ) % {"n": len(points), "higher": higher, "lower": lower}
     panel.figure = charts.self_validated_figure(
         points, title=title, subtitle=_("Below the dashed line, reviewers scored lower than the city")

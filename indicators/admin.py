@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from . import services
@@ -134,7 +135,13 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
             except CatalogueImportError as exc:
                 problems = exc.problems
                 messages.error(
-                    request, _("Nothing was imported: the file has %(n)d problem(s).") % {"n": len(problems)}
+                    request,
+                    ngettext(
+                        "Nothing was imported: the file has %(n)d problem.",
+                        "Nothing was imported: the file has %(n)d problems.",
+                        len(problems),
+                    )
+                    % {"n": len(problems)},
                 )
             else:
                 messages.success(request, _("Imported %(version)s as a draft.") % {"version": version})

@@ -35,6 +35,13 @@ def report_upload_to(job: ReportJob, filename: str) -> str:
 
 
 class ReportJob(models.Model):
+    class Failure(models.TextChoices):
+        """Why a job failed, said in the reader's language when the page shows it."""
+
+        STALE = "stale", _("The report worker stopped before finishing. Try again.")
+        DATABASE = "database", _("The database was unavailable; try again later.")
+        RENDER = "render", _("The report could not be rendered.")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for a worker")
         RUNNING = "running", _("Rendering")
@@ -45,7 +52,8 @@ class ReportJob(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
-    error = models.TextField(_("error"), blank=True)
+    failure = models.CharField(_("failure"), max_length=16, choices=Failure, blank=True)
+    error = models.TextField(_("technical detail"), blank=True)
     file = models.FileField(_("file"), upload_to=report_upload_to, blank=True)
     fingerprint = models.CharField(_("fingerprint of the inputs"), max_length=64)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -8,7 +8,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from assessments.models import Round
 
@@ -76,17 +75,15 @@ def report_render(*, job: ReportJob) -> ReportJob:
     return job
 
 
-def report_fail(*, job_id: int, reason: str) -> None:
-    """Mark a job failed with a reason the user can read."""
+def report_fail(*, job_id: int, failure: str, detail: str = "") -> None:
+    """Mark a job failed: why (a ReportJob.Failure, shown in the reader's language) and the technical detail."""
     ReportJob.objects.filter(pk=job_id).exclude(status=ReportJob.Status.DONE).update(
-        status=ReportJob.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
+        status=ReportJob.Status.FAILED, failure=failure, error=detail[:2000], finished_at=timezone.now()
     )
 
 
 def report_sweep_stale() -> int:
     """Fail the jobs that stayed pending or running far too long (their worker died)."""
     return ReportJob.objects.stale().update(
-        status=ReportJob.Status.FAILED,
-        error=_("The report worker stopped before finishing. Try again."),
-        finished_at=timezone.now(),
+        status=ReportJob.Status.FAILED, failure=ReportJob.Failure.STALE, finished_at=timezone.now()
     )

@@ -2,7 +2,6 @@
 
 from celery import shared_task
 from django.db import OperationalError
-from django.utils.translation import gettext as _
 
 from . import services
 from .models import ReportJob
@@ -25,10 +24,10 @@ def render_report(self, job_id: int) -> None:
         services.report_render(job=job)
     except (OperationalError, ConnectionError):
         if self.request.retries >= self.max_retries:
-            services.report_fail(job_id=job_id, reason=_("The database was unavailable; try again later."))
+            services.report_fail(job_id=job_id, failure=ReportJob.Failure.DATABASE)
         raise
     except Exception as error:
-        services.report_fail(job_id=job_id, reason=_("The report could not be rendered: %(error)s") % {"error": error})
+        services.report_fail(job_id=job_id, failure=ReportJob.Failure.RENDER, detail=str(error))
         raise
 
 

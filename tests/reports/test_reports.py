@@ -138,7 +138,7 @@ def test_a_job_whose_worker_died_is_marked_failed_not_left_running(draft, quito,
     ReportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=2))
     assert services.report_sweep_stale() == 1
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.FAILED and "stopped" in job.error
+    assert job.status == ReportJob.Status.FAILED and job.failure == ReportJob.Failure.STALE
 
 
 def test_the_round_page_shows_progress_then_a_download_link(
@@ -166,11 +166,13 @@ def test_a_failed_job_shows_its_reason_and_a_retry_button(client, draft, quito):
         requested_by=quito.editor,
         fingerprint="x",
         status=ReportJob.Status.FAILED,
-        error="The report worker stopped before finishing. Try again.",
+        failure=ReportJob.Failure.STALE,
     )
     client.force_login(quito.editor)
     body = client.get(reverse("report_status", args=[job.pk])).content.decode()
     assert "The report worker stopped" in body and "Try again</button>" in body
+    client.cookies["django_language"] = "fr"
+    assert "Try again" not in client.get(reverse("report_status", args=[job.pk])).content.decode()
 
 
 def test_another_city_cannot_see_request_or_download_reports(client, validated, quito, rendered):
