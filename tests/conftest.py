@@ -1,13 +1,19 @@
 """Shared test set-up: the real catalogue, loaded once, and the services CI must have."""
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.db import connection
 
 from assessments import services
 from assessments.models import Round
+from coherence_site.celery import app
 from indicators.models import CatalogueVersion
 from tests.factories import UserFactory
 from tests.world import City, answer_everything, make_city
@@ -81,3 +87,75 @@ def draft(quito) -> Round:
 def submitted(draft, quito) -> Round:
     answer_everything(draft, quito.editor)
     return services.round_submit(round=draft, actor=quito.approver)
+
+
+# --- a real Celery worker (tests marked real_worker) ---------------------------------------------
+
+
+def wait_until(predicate, seconds: float, what: str):
+    """Poll ``predicate`` until it returns something truthy, and return that; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {seconds}s waiting for {what}")
+
+
+@pytest.fixture
+def worker(tmp_path, settings):
+    """Start `celery worker -P solo` as a subprocess on the test database; stop it by its pid.
+
+    Needs PostgreSQL (the worker, another process, must see the test database) and REDIS_URL. In CI
+    both are there and a missing one fails the run; elsewhere the test skips.
+    """
+    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("the real-worker tests need PostgreSQL (DATABASE_URL) and REDIS_URL in CI")
+        pytest.skip("needs PostgreSQL and REDIS_URL")
+    settings.MEDIA_ROOT = tmp_path
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(tmp_path),
+        "DEBUG": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    app.control.purge()
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "coherence_site",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until(lambda: "ready" in (tmp_path / "worker.log").read_text(), 60, "the worker to be ready")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
