@@ -145,7 +145,9 @@ def heatmap_figure(rows: Sequence[HeatmapRow], dimensions: Sequence[str], *, tit
             "texttemplate": "%{text}",
             "zmin": 0,
             "zmax": 100,
-            "colorscale": "Blues",
+            # Explicit stops: plotly.js reads the name "Blues" dark-to-light, the other way round
+            # from Python's; higher scores must look darker in the browser and in the PDF alike.
+            "colorscale": [[0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]],
             "colorbar": {"title": {"text": _("Score")}},
             "hoverongaps": False,
         }
