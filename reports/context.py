@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from datetime import date
 from statistics import mean
 from typing import Any
 
@@ -164,7 +165,7 @@ def _context(round: Round, facts: dict[str, Any], language: str, charts: bool) -
         "round": round,
         "language": language,
         "is_draft": not validated,
-        "as_of": facts["as_of"],
+        "as_of": date.fromisoformat(facts["as_of"]),
         "official": official,
         "official_band": bands.get(official.band, ""),
         "self_scores": scores["self"],
