@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from . import services
 from .exchange import CatalogueImportError, Problem, document_to_xlsx, version_document, xlsx_to_document
@@ -239,12 +239,13 @@ class DimensionAdmin(DraftOnlyMixin, TranslationAdmin):
         return form
 
 
-class ExampleInline(DraftOnlyMixin, TranslationTabularInline):
+# Stacked, not tabular: each field keeps its own label, which screen readers need.
+class ExampleInline(DraftOnlyMixin, TranslationStackedInline):
     model = IndicatorExample
     extra = 0
 
 
-class ResourceInline(DraftOnlyMixin, TranslationTabularInline):
+class ResourceInline(DraftOnlyMixin, TranslationStackedInline):
     model = IndicatorResource
     extra = 0
 
@@ -279,7 +280,7 @@ class IndicatorAdmin(DraftOnlyMixin, TranslationAdmin):
     search_fields = ["code", "question", "guidance"]
     ordering = ["version", "dimension__order", "order"]
     list_select_related = ["dimension", "version__framework"]
-    filter_horizontal = ["sdg_targets"]
+    # A plain multiple select: Django's filter_horizontal widget puts aria-label where ARIA forbids it.
     raw_id_fields = ["derived_from"]
     inlines = [ExampleInline, ResourceInline]
 
