@@ -167,7 +167,7 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
     def publish(self, request, queryset):
         for version in queryset:
             try:
-                services.version_publish(version=version)
+                published = services.version_publish(version=version)
             except ValidationError as exc:
                 self.message_user(
                     request,
@@ -176,7 +176,7 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
                     messages.ERROR,
                 )
             else:
-                self.message_user(request, _("Published %(version)s.") % {"version": version})
+                self.message_user(request, _("Published %(version)s.") % {"version": published})
 
     @admin.action(description=_("Retire"))
     def retire(self, request, queryset):

@@ -11,7 +11,10 @@
       delete layout.title;  // the card's heading says it
       layout.margin = Object.assign({}, layout.margin, { t: 20 });
       layout.autosize = true;
-      window.Plotly.newPlot(el, figure.data, layout, { responsive: true, displaylogo: false });
+      // No "send to cloud": unpublished scores must never leave the site.
+      window.Plotly.newPlot(el, figure.data, layout, {
+        responsive: true, displaylogo: false, showSendToCloud: false, modeBarButtonsToRemove: ["sendChartToCloud"],
+      });
     });
   }
   if (document.readyState === "loading") {

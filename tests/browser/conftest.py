@@ -1,19 +1,27 @@
 """Browser journeys: Playwright drives Debian's Chromium (/usr/bin/chromium) against the live server.
 
 Never `playwright install`: the project's setup installs Chromium with apt.
-Screenshots of failing journeys are kept under test-results/.
+Screenshots of failing journeys are kept under test-results/, and `assert_accessible` records what
+axe-core (vendor/, see its README) finds on each checked page in test-results/axe-results.json.
 """
 
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright beside the live server
 
 CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=15_000)
 RESULTS = Path(settings.BASE_DIR) / "test-results"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core, see vendor/README.md
+AXE_RESULTS = RESULTS / "axe-results.json"
+BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +71,7 @@ def login(browser, live_server, _pages, settings):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(20_000)  # CI shares two cores with the live server and PostgreSQL
         _pages.append(page)
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(username)
@@ -75,3 +83,47 @@ def login(browser, live_server, _pages, settings):
     yield open_as
     for context in contexts:
         context.close()
+
+
+def assert_accessible(page, name: str) -> None:
+    """Check the page with axe-core, record its violations under ``name``; fail on serious or critical ones."""
+    # Evaluated rather than added as a <script> tag: the site's Content-Security-Policy (script-src 'self')
+    # refuses inline scripts, and the journeys must run under the policy users get.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    # Colours are measured once running transitions end (a button that just got the focus is mid-fade).
+    violations = page.evaluate(
+        """async () => {
+            const transitions = document.getAnimations().filter((animation) => animation instanceof CSSTransition);
+            await Promise.allSettled(transitions.map((transition) => transition.finished));
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map((node) => node.target.join(" ")), summary: v.nodes[0].failureSummary,
+            }));
+        }"""
+    )
+    _record_axe(name, page.url, violations)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        lines = [
+            f"- {v['id']} ({v['impact']}): {v['help']}; {len(v['targets'])} node(s), first: "
+            f"{', '.join(v['targets'][:3])}\n  {v['summary']}"
+            for v in blocking
+        ]
+        pytest.fail(f"axe found serious accessibility problems on {name} ({page.url}):\n" + "\n".join(lines))
+
+
+def _record_axe(name: str, url: str, violations: list[dict]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    try:
+        recorded = json.loads(AXE_RESULTS.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        recorded = {}
+    recorded[name] = {
+        "path": urlsplit(url).path,
+        "violations": [{"id": v["id"], "impact": v["impact"], "nodes": len(v["targets"])} for v in violations],
+    }
+    temporary = AXE_RESULTS.with_suffix(".tmp")
+    temporary.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.replace(AXE_RESULTS)

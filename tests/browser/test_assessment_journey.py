@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import Answer, Round
+from tests.browser.conftest import assert_accessible
 from tests.factories import UserFactory
 from tests.world import answer_everything, make_city
 
@@ -32,6 +33,7 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
     editor.get_by_role("link", name="Naga").first.click()
     editor.get_by_role("link", name="Fill in the answers").click()
     expect(editor.get_by_role("heading", level=1)).to_have_text("HC · Horizontal coherence")
+    assert_accessible(editor, "form page (dimension HC, editor)")
     codes = [f"HC-0{n}" for n in range(1, 9)]
     for code in codes:
         card = editor.locator(f"#indicator-{code}")
@@ -61,7 +63,10 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
     # The reviewer returns two indicators with comments.
     reviewer = login("rita")
     reviewer.get_by_role("link", name="Review queue", exact=True).click()
+    expect(reviewer.get_by_role("heading", level=1)).to_have_text("Review queue")
+    assert_accessible(reviewer, "review queue")
     reviewer.get_by_role("link", name=re.compile("^Review Naga")).click()
+    assert_accessible(reviewer, "review page (submitted)")
     for code, comment in (("HC-01", "Which departments attend?"), ("VC-02", "Attach the national plan.")):
         card = reviewer.locator(f"#indicator-{code}")
         card.get_by_label("Comment to the city").fill(comment)
@@ -72,11 +77,13 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
     # The editor sees the comments and fixes the two indicators; the others are locked.
     editor.goto(f"/rounds/{round.pk}/")
     expect(editor.get_by_text("Which departments attend?")).to_be_visible()
+    assert_accessible(editor, "round page (returned)")
     editor.get_by_role("link", name="HC-01").click()
     card = editor.locator("#indicator-HC-01")
     card.get_by_label(re.compile(r"^3 · Operational")).check()
     expect(card.get_by_role("status")).to_contain_text("Saved at")
     expect(editor.locator("#indicator-HC-02 input[type=radio]")).to_have_count(0)  # read-only
+    assert_accessible(editor, "form page (dimension HC, returned)")
     editor.goto(f"/rounds/{round.pk}/dimensions/VC/")
     card = editor.locator("#indicator-VC-02")
     card.get_by_label("Justification").fill("The national plan is attached.")
@@ -93,8 +100,10 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
     expect(changed.locator(".diff-old").first).to_have_text("2 · Partial")
     expect(changed.locator(".diff-new").first).to_have_text("3 · Operational")
     expect(reviewer.locator("#indicator-VC-02")).to_contain_text("The national plan is attached.")
+    assert_accessible(reviewer, "review page (resubmitted, with changes)")
     reviewer.get_by_role("button", name="Validate the round").click()
     expect(reviewer.get_by_role("status").first).to_contain_text("validated")
+    assert_accessible(reviewer, "review queue (after validating)")
 
     round.refresh_from_db()
     assert round.status == Round.Status.VALIDATED
