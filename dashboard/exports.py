@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import operator
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from django import forms
-from django.db.models import BigIntegerField, BooleanField, Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.db import connections
+from django.db.models import BigIntegerField, BooleanField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -94,6 +96,22 @@ class ExportFilterForm(forms.Form):
 # --- rows -------------------------------------------------------------------------------------------
 
 
+INDICATOR_FIELDS = (
+    "round__authority__name",
+    "round__authority__slug",
+    "round__authority__country",
+    "round__period",
+    "round__status",
+    "version__number",
+    "dimension__code",
+    "code",
+    "answer__response",
+    "answer__level",
+    "review__validated_level",
+    "review__na_accepted",
+)
+
+
 def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
     """Yield one row per round × indicator (dimensions the city left out excluded), in catalogue order."""
     omitted = Round.omitted_dimensions.through.objects.filter(
@@ -101,8 +119,7 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
     )
     # Every indicator of each round's catalogue version, with the answer and the review if there are any.
     rows = (
-        # The base manager: modeltranslation's default one rebuilds every row (a fifth of the time).
-        Indicator._base_manager.annotate(round=FilteredRelation("version__rounds"))
+        Indicator.objects.annotate(round=FilteredRelation("version__rounds"))
         .annotate(
             answer=FilteredRelation("round__answers", condition=Q(round__answers__indicator=F("pk"))),
             review=FilteredRelation("round__review_items", condition=Q(round__review_items__indicator=F("pk"))),
@@ -120,23 +137,10 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
             "order",
             "code",
         )
-        .values_list(
-            "round__authority__name",
-            "round__authority__slug",
-            "round__authority__country",
-            "round__period",
-            "round__status",
-            "version__number",
-            "dimension__code",
-            "code",
-            "answer__response",
-            "answer__level",
-            "review__validated_level",
-            "review__na_accepted",
-        )
+        .values_list(*INDICATOR_FIELDS)
     )
-    for *identity, status, version, dimension, code, response, level, validated_level, na_accepted in rows.iterator(
-        chunk_size=CHUNK_SIZE
+    for *identity, status, version, dimension, code, response, level, validated_level, na_accepted in raw_rows(
+        rows, INDICATOR_FIELDS
     ):
         response = response or scoring.UNANSWERED
         if status == Round.Status.VALIDATED:
@@ -163,6 +167,24 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
             response == scoring.NOT_APPLICABLE,
             na_accepted,
         )
+
+
+def raw_rows(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
+    """Stream a ``values_list(*fields)`` query's rows as plain tuples, in the order of ``fields``.
+
+    The ORM's own iterator rebuilds every row (a dict per row to reorder annotated columns, and
+    another in modeltranslation's manager): at 100,000 rows that was half the export's time.
+    This runs the very SQL the ORM compiles, on a server-side cursor read in chunks.
+    """
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    aliases = [alias for _expression, _sql, alias in compiler.select]
+    # The SELECT may list the columns in another order than values_list was given them.
+    order = operator.itemgetter(*(aliases.index(name) for name in fields))
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_SIZE):
+            yield from map(order, rows)
 
 
 @functools.cache
@@ -236,12 +258,7 @@ class _Echo:
         return value
 
 
-def _csv_cell(value):
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value
+BOOLEANS = {True: "true", False: "false"}
 
 
 def csv_response(columns: Iterable[str], rows: Iterable[tuple], name: str) -> StreamingHttpResponse:
@@ -251,7 +268,11 @@ def csv_response(columns: Iterable[str], rows: Iterable[tuple], name: str) -> St
     def lines() -> Iterator[str]:
         chunk = ["\ufeff", writer.writerow(columns)]
         for row in rows:
-            chunk.append(writer.writerow([_csv_cell(value) for value in row]))
+            chunk.append(
+                writer.writerow(
+                    [BOOLEANS.get(value, value) if value is True or value is False else value for value in row]
+                )
+            )
             if len(chunk) >= CSV_ROWS_PER_CHUNK:
                 yield "".join(chunk)
                 chunk = []
