@@ -254,11 +254,11 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     round = _round(request, pk)
     indicator = _indicator(round, code)
     if not _can_edit(request, round):
-        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+        return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = AnswerForm(request.POST, indicator=indicator, prefix=indicator.code)
     if not form.is_valid():
         errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _refuse(request, round, indicator, errors, status=422)
+        return _refuse_indicator(request, round, indicator, errors, status=422)
     data = form.cleaned_data
     base_revision = data["revision"]
     overwrite = request.POST.get("overwrite", "")
@@ -280,7 +280,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             return render(request, "assessments/_answer_conflict.html", context, status=409)
         return render(request, "assessments/answer_conflict.html", context, status=409)
     except services.WorkflowError as error:
-        return _refuse(request, round, indicator, " ".join(error.messages), status=409)
+        return _refuse_indicator(request, round, indicator, " ".join(error.messages), status=409)
     if _is_htmx(request):
         return render(
             request,
@@ -291,7 +291,10 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     return redirect(_back_to(round, indicator))
 
 
-def _refuse(request: HttpRequest, round: Round, indicator: Indicator, message: str, status: int) -> HttpResponse:
+def _refuse_indicator(
+    request: HttpRequest, round: Round, indicator: Indicator, message: str, status: int
+) -> HttpResponse:
+    """Refuse a change to one indicator: its status line for htmx, a page that says why otherwise."""
     if _is_htmx(request):
         return render(
             request,
@@ -324,7 +327,7 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     round = _round(request, pk)
     indicator = _indicator(round, code)
     if not _can_edit(request, round):
-        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+        return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"{indicator.code}-evidence")
     if form.is_valid():
         try:
@@ -362,11 +365,11 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
     round, indicator = evidence.answer.round, evidence.answer.indicator
     if not _can_edit(request, round):
-        return _refuse(request, round, indicator, _("You cannot change this round now."), status=403)
+        return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     try:
         services.evidence_remove(evidence=evidence, actor=request.user)
     except services.WorkflowError as error:
-        return _refuse(request, round, indicator, " ".join(error.messages), status=409)
+        return _refuse_indicator(request, round, indicator, " ".join(error.messages), status=409)
     if _is_htmx(request):
         return _evidence_list(request, round, indicator, EvidenceForm(prefix=f"{indicator.code}-evidence"))
     messages.success(request, _("Evidence removed."))

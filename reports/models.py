@@ -83,9 +83,3 @@ class ReportJob(models.Model):
     @property
     def in_flight(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
