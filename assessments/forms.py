@@ -13,7 +13,7 @@ from indicators.models import Indicator, Level
 
 from .models import Answer, Authority, Round
 from .services import Decision
-from .uploads import ALLOWED, EXTENSIONS, detect_type
+from .uploads import ALLOWED, EXTENSIONS, SuspiciousArchive, detect_type
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
 
@@ -30,6 +30,14 @@ class AnswerForm(forms.Form):
         help_text=_("Say what exists and where; a reviewer will read this."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    save_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # "Keep my version" after a conflict: the colleague's revision the user chose to replace.
+    overwrite = forms.RegexField(
+        regex=r"\A[0-9]{1,9}\Z",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("The version to keep is not valid: reload the page and choose again.")},
+    )
 
     def __init__(self, *args, indicator: Indicator, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +54,14 @@ class AnswerForm(forms.Form):
             return {"choice": "", "justification": "", "revision": 0}
         choice = str(answer.level) if answer.response == Answer.Response.LEVEL else answer.response
         return {"choice": choice, "justification": answer.justification, "revision": answer.revision}
+
+    def add_prefix(self, field_name: str) -> str:
+        # The conflict panel's button is named plainly "overwrite", whatever the indicator.
+        return field_name if field_name == "overwrite" else super().add_prefix(field_name)
+
+    def clean_overwrite(self) -> int | None:
+        value = self.cleaned_data["overwrite"]
+        return int(value) if value else None
 
     def clean(self):
         cleaned = super().clean()
@@ -81,7 +97,15 @@ class EvidenceForm(forms.Form):
                 _("The file is %(size)s; the limit is %(limit)s.")
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
             )
-        kind = detect_type(upload)
+        try:
+            kind = detect_type(upload)
+        except SuspiciousArchive as suspicious:
+            raise forms.ValidationError(
+                _(
+                    "This file is refused: its compressed content would expand far beyond any real document. "
+                    "Save it again from your office application, or send it as a PDF."
+                )
+            ) from suspicious
         extension = Path(upload.name).suffix.lower()
         if kind is None or extension not in ALLOWED[kind][0]:
             raise forms.ValidationError(
@@ -93,10 +117,14 @@ class EvidenceForm(forms.Form):
         return upload
 
     def clean_url(self):
+        """Accept http(s) in any letter case; store the scheme in lower case, as the database requires."""
         url = self.cleaned_data.get("url", "")
-        if url and not url.lower().startswith(("https://", "http://")):
+        if not url:
+            return url
+        scheme, _separator, rest = url.partition("://")
+        if scheme.lower() not in ("https", "http"):
             raise forms.ValidationError(_("Only http and https links are accepted."))
-        return url
+        return f"{scheme.lower()}://{rest}"
 
     def clean(self):
         cleaned = super().clean()

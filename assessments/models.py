@@ -274,6 +274,13 @@ class Answer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("saved by")
     )
     updated_at = models.DateTimeField(_("saved"), auto_now=True)
+    save_id = models.UUIDField(
+        _("last save id"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The id the browser gave the save that made this revision; a retry of that save is acknowledged."),
+    )
 
     class Meta:
         verbose_name = _("answer")

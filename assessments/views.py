@@ -250,7 +250,11 @@ def _back_to(round: Round, indicator: Indicator) -> str:
 
 @require_POST
 def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Autosave one answer. A stale revision shows both versions instead of overwriting."""
+    """Autosave one answer. A stale revision shows both versions instead of overwriting.
+
+    A save sent again with the same save id (the browser retries when an answer is lost) is
+    acknowledged with the answer as saved, never shown as a conflict.
+    """
     round = _round(request, pk)
     indicator = _indicator(round, code)
     if not _can_edit(request, round):
@@ -260,10 +264,8 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _refuse_indicator(request, round, indicator, errors, status=422)
     data = form.cleaned_data
-    base_revision = data["revision"]
-    overwrite = request.POST.get("overwrite", "")
-    if overwrite.isdigit():  # the user chose "keep my answer" over a colleague's
-        base_revision = int(overwrite)
+    # "Keep my version" after a conflict saves over the colleague's revision the user saw.
+    base_revision = data["revision"] if data["overwrite"] is None else data["overwrite"]
     try:
         answer = services.answer_save(
             round=round,
@@ -273,6 +275,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             level=data["level"],
             justification=data["justification"],
             base_revision=base_revision,
+            save_id=data["save_id"],
         )
     except services.AnswerConflict as conflict:
         context = {"round": round, "indicator": indicator, "theirs": conflict.current, "mine": data}

@@ -153,3 +153,66 @@ def test_the_service_refuses_na_where_the_catalogue_forbids_it(draft, quito):
             base_revision=0,
         )
     assert not Answer.objects.filter(round=draft).exists()
+
+
+# --- saves the browser retries (a client save id) and the "keep my version" button ----------------
+
+SAVE_ID = "6f1c1e0a-3c55-4c4e-9d59-0d7f3b8f4a21"
+OTHER_SAVE_ID = "0b7e4f55-8a51-4a8e-b1a2-5f0f2c7c6d10"
+
+
+def test_a_retry_of_a_save_that_committed_is_acknowledged_not_a_conflict(draft, quito, client):
+    client.force_login(quito.editor)
+    first = _save(client, draft, "HC-01", "2", "Typed", revision=0, **{"HC-01-save_id": SAVE_ID})
+    assert first.status_code == 200
+    # The answer to the first try was lost: the browser sends the very same body again.
+    retry = _save(client, draft, "HC-01", "2", "Typed", revision=0, **{"HC-01-save_id": SAVE_ID})
+
+    assert retry.status_code == 200
+    body = retry.content.decode()
+    assert "Saved at" in body and "A colleague changed this answer" not in body
+    assert 'id="revision-HC-01" value="1"' in body
+    answer = Answer.objects.get(round=draft, indicator__code="HC-01")
+    assert (answer.revision, answer.justification) == (1, "Typed")
+    assert AnswerRevision.objects.filter(answer=answer).count() == 1
+
+
+def test_an_acknowledged_retry_leaves_the_revision_a_colleague_builds_on(draft, colleagues):
+    first, second = colleagues
+    _save(first, draft, "HC-01", "2", "Mine", revision=0, **{"HC-01-save_id": SAVE_ID})
+    retry = _save(first, draft, "HC-01", "2", "Mine", revision=0, **{"HC-01-save_id": SAVE_ID})
+    assert retry.status_code == 200
+    assert _save(second, draft, "HC-01", "3", "Theirs", revision=1).status_code == 200
+    assert Answer.objects.get(round=draft, indicator__code="HC-01").revision == 2
+
+
+def test_a_different_save_on_a_stale_revision_is_still_a_conflict(draft, colleagues):
+    first, second = colleagues
+    _save(first, draft, "HC-01", "2", "First version", revision=0, **{"HC-01-save_id": SAVE_ID})
+    stale = _save(second, draft, "HC-01", "4", "Second version", revision=0, **{"HC-01-save_id": OTHER_SAVE_ID})
+
+    assert stale.status_code == 409
+    assert "A colleague changed this answer" in stale.content.decode()
+    saved = Answer.objects.get(round=draft, indicator__code="HC-01")
+    assert (saved.justification, saved.revision, saved.save_id.hex) == ("First version", 1, SAVE_ID.replace("-", ""))
+
+
+def test_a_save_id_that_is_not_a_uuid_is_a_form_error(draft, quito, client):
+    client.force_login(quito.editor)
+    response = _save(client, draft, "HC-01", "2", "Typed", **{"HC-01-save_id": "not-a-uuid"})
+    assert response.status_code == 422
+    assert not Answer.objects.filter(round=draft).exists()
+
+
+@pytest.mark.parametrize("overwrite", ["²", "①", "٣", "-1", "1.0", "1e3"])
+def test_keep_my_version_with_a_revision_that_is_not_plain_digits_is_refused_and_changes_nothing(
+    draft, colleagues, overwrite
+):
+    first, second = colleagues
+    _save(first, draft, "HC-01", "2", "First version", revision=0)
+    response = _save(second, draft, "HC-01", "4", "Second version", revision=0, overwrite=overwrite)
+
+    assert response.status_code == 422
+    assert "The version to keep is not valid" in response.content.decode()
+    saved = Answer.objects.get(round=draft, indicator__code="HC-01")
+    assert (saved.level, saved.justification, saved.revision) == (2, "First version", 1)
