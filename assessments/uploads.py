@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from typing import IO
+
+from django.conf import settings
 
 # File type → (extensions allowed for it, Content-Type to send it with).
 ALLOWED = {
@@ -16,10 +19,30 @@ ALLOWED = {
     "ods": ((".ods",), "application/vnd.oasis.opendocument.spreadsheet"),
 }
 EXTENSIONS = sorted(ext for extensions, _type in ALLOWED.values() for ext in extensions)
+ODF_TYPES = {
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+
+# An office document is a zip archive; these bounds refuse zip bombs from the central directory alone,
+# before anything is decompressed. Real documents stay far below them (Apache POI refuses ratios
+# above 100 too); members under the grace size may compress better, as tiny XML parts do.
+ARCHIVE_MAX_MEMBERS = 10_000
+ARCHIVE_MAX_RATIO = 100
+ARCHIVE_RATIO_GRACE = 1024 * 1024
+ARCHIVE_EXPANSION_FACTOR = 50  # times EVIDENCE_MAX_BYTES
+MIMETYPE_READ_BYTES = 256  # the ODF "mimetype" member is about 46 bytes
+
+
+class SuspiciousArchive(Exception):
+    """A zip archive whose declared sizes no real document has (a zip bomb)."""
 
 
 def detect_type(stream: IO[bytes]) -> str | None:
-    """Return the file type a stream's content shows (a key of ALLOWED), or None."""
+    """Return the file type a stream's content shows (a key of ALLOWED), or None.
+
+    Raise SuspiciousArchive for a zip archive that would expand to an absurd size.
+    """
     stream.seek(0)
     head = stream.read(8)
     stream.seek(0)
@@ -37,23 +60,39 @@ def detect_type(stream: IO[bytes]) -> str | None:
 def _office_type(stream: IO[bytes]) -> str | None:
     try:
         with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
+            _refuse_bombs(members, archive_size=stream.seek(0, os.SEEK_END))
+            names = {member.filename for member in members}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return {
-                    "application/vnd.oasis.opendocument.text": "odt",
-                    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-                }.get(mimetype)
+                # Never archive.read(): a member's size is whatever the archive claims.
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(MIMETYPE_READ_BYTES).decode("ascii", "replace").strip()
+                return ODF_TYPES.get(mimetype)
             if "[Content_Types].xml" in names:
                 if "word/document.xml" in names:
                     return "docx"
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
         return None
     finally:
         stream.seek(0)
     return None
+
+
+def _refuse_bombs(members: list[zipfile.ZipInfo], *, archive_size: int) -> None:
+    limit = ARCHIVE_EXPANSION_FACTOR * settings.EVIDENCE_MAX_BYTES
+    if len(members) > ARCHIVE_MAX_MEMBERS:
+        raise SuspiciousArchive(f"{len(members)} members")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.file_size > limit or total > limit:
+            raise SuspiciousArchive(f"expands to more than {limit} bytes")
+        if member.file_size > ARCHIVE_RATIO_GRACE and member.file_size > ARCHIVE_MAX_RATIO * member.compress_size:
+            raise SuspiciousArchive(f"{member.filename!r} compressed more than {ARCHIVE_MAX_RATIO} times")
+    if total > ARCHIVE_RATIO_GRACE and total > ARCHIVE_MAX_RATIO * archive_size:
+        raise SuspiciousArchive(f"compressed more than {ARCHIVE_MAX_RATIO} times")
 
 
 def content_type_for(filename: str) -> str:

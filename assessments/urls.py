@@ -1,15 +1,17 @@
 from django.urls import path
 
+from coherence_site import converters  # noqa: F401 (registers <code:…>)
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
-    path("rounds/<int:pk>/dimensions/<str:code>/", views.round_dimension, name="round_dimension"),
-    path("rounds/<int:pk>/dimensions/<str:code>/toggle/", views.round_dimension_toggle, name="round_dimension_toggle"),
-    path("rounds/<int:pk>/answers/<str:code>/", views.answer_save, name="answer_save"),
-    path("rounds/<int:pk>/answers/<str:code>/evidence/", views.evidence_add, name="evidence_add"),
+    path("rounds/<int:pk>/dimensions/<code:code>/", views.round_dimension, name="round_dimension"),
+    path("rounds/<int:pk>/dimensions/<code:code>/toggle/", views.round_dimension_toggle, name="round_dimension_toggle"),
+    path("rounds/<int:pk>/answers/<code:code>/", views.answer_save, name="answer_save"),
+    path("rounds/<int:pk>/answers/<code:code>/evidence/", views.evidence_add, name="evidence_add"),
     path("rounds/<int:pk>/submit/", views.round_submit, name="round_submit"),
     path("rounds/<int:pk>/consent/", views.round_consent, name="round_consent"),
     path("rounds/<int:pk>/review/", views.round_review, name="round_review"),

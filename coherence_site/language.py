@@ -10,6 +10,8 @@ from django.views.i18n import set_language as django_set_language
 
 from assessments.models import Preference
 
+from .accounts import LoginForm
+
 
 @login_not_required
 @require_POST
@@ -24,6 +26,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     """Log in, and bring back the language the user chose last time, on any browser."""
+
+    authentication_form = LoginForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

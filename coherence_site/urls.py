@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import language
+from . import accounts, language
 
 
 @login_not_required
@@ -14,6 +14,7 @@ def healthz(request):
 
 admin.site.site_header = _("Coherence administration")
 admin.site.site_title = _("Coherence administration")
+admin.site.login_form = accounts.AdminLoginForm
 
 urlpatterns = [
     path("", include("assessments.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

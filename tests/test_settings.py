@@ -44,3 +44,9 @@ def test_deploy_check_is_clean_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_trusted_proxies_come_from_the_environment_and_default_to_none():
+    show = "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT, settings.AXES_CLIENT_IP_CALLABLE)"
+    assert _manage("shell", "-v", "0", "-c", show).stdout.split() == ["0", "coherence_site.http.client_ip"]
+    assert _manage("shell", "-v", "0", "-c", show, TRUSTED_PROXY_COUNT="1").stdout.split()[0] == "1"

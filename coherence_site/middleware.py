@@ -1,0 +1,110 @@
+"""Site-wide request and response rules: body size, caching of private pages, browser features."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.template.defaultfilters import filesizeformat
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from .http import declared_body_size, request_body_limit
+
+# The app uses none of these browser features; deny them to the page and to anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "clipboard-write",
+        "compute-pressure",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "sync-xhr",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class ResponseHeadersMiddleware:
+    """Keep pages for a signed-in user out of every cache, and deny unused browser features.
+
+    Placed after WhiteNoise: static files never come through here and stay cacheable, as do
+    pages for anonymous visitors. A response already marked no-store keeps its own header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than one evidence file with a 413, before reading it.
+
+    Runs in process_view, before CsrfViewMiddleware reads the form: the declared Content-Length
+    decides first; UploadLimitHandler stops the reading of files that run past the limit anyway.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if declared_body_size(request) > request_body_limit():
+            return _too_large(request)
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                request.FILES  # noqa: B018 - parse now, through UploadLimitHandler
+            except OSError:
+                return None  # an unreadable body; CsrfViewMiddleware and the view handle it as before
+            if getattr(request, "upload_too_large", False):
+                return _too_large(request)
+        return None
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    message = _("The file is too large: the limit is %(limit)s. Nothing was saved.") % {
+        "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    }
+    if request.headers.get("HX-Request") == "true":
+        # For the evidence form: the message goes at the top of the section it targets, which keeps its form.
+        response = render(request, "_too_large.html", {"message": message}, status=413)
+        response["HX-Reswap"] = "afterbegin"
+        return response
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = resolve_url("home")
+    return render(request, "refused.html", {"message": message, "back": back}, status=413)
