@@ -3,6 +3,10 @@
 ``report_facts`` gathers the inputs as plain data; their fingerprint identifies the report, so
 unchanged inputs give the same report text (the report's date is the date of its data, not of
 its rendering). ``report_context`` turns the facts into what the template shows, in one language.
+
+The charts come in one of two forms of the same Plotly figures: SVG exported by kaleido (a headless
+Chromium) for the PDF, which only the worker renders, or the figure JSON that plotly.js draws in the
+page for the HTML preview, so that no web worker ever starts a browser.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 from collections import defaultdict
 from datetime import date
 from statistics import mean
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, Max
 from django.utils import translation
@@ -24,11 +28,14 @@ from assessments.services import round_indicators
 from dashboard.charts import DimensionBar, TrendPoint, profile_figure, trend_figure
 from indicators.models import LEVEL_MEANINGS, Indicator, Level
 
-from .rendering import figure_svg
+from . import rendering
 
 # Raise when the report's content or layout changes, so that older files are not reused.
 REPORT_FORMAT = 1
 SUGGEST_BELOW_LEVEL = 3
+
+# "svg": inline SVG for the PDF (the worker); "figures": figure JSON for plotly.js (the preview).
+Charts = Literal["svg", "figures"]
 
 
 def report_facts(round: Round) -> dict[str, Any]:
@@ -98,14 +105,14 @@ def fingerprint(facts: dict[str, Any], language: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def report_context(round: Round, language: str, *, charts: bool = True) -> dict[str, Any]:
-    """Build what the report shows, in ``language`` (used by the PDF and the HTML preview)."""
+def report_context(round: Round, language: str, *, charts: Charts | None = "svg") -> dict[str, Any]:
+    """Build what the report shows, in ``language``, with its charts as ``charts`` says (or none)."""
     with translation.override(language):
         facts = report_facts(round)
         return _context(round, facts, language, charts)
 
 
-def _context(round: Round, facts: dict[str, Any], language: str, charts: bool) -> dict[str, Any]:
+def _context(round: Round, facts: dict[str, Any], language: str, charts: Charts | None) -> dict[str, Any]:
     scores = round.scores()
     validated = round.status == Round.Status.VALIDATED
     indicators = round_indicator_list(round)
@@ -186,11 +193,11 @@ def _context(round: Round, facts: dict[str, Any], language: str, charts: bool) -
         % {"n": round.version.number},
     }
     if charts:
-        context.update(_charts(round, summary, facts, validated))
+        context.update(_charts(round, summary, facts, validated, charts))
     return context
 
 
-def _charts(round: Round, summary: list[dict], facts: dict[str, Any], validated: bool) -> dict[str, Any]:
+def _charts(round: Round, summary: list[dict], facts: dict[str, Any], validated: bool, form: Charts) -> dict[str, Any]:
     bars = [
         DimensionBar(
             code=row["dimension"].code,
@@ -212,8 +219,11 @@ def _charts(round: Round, summary: list[dict], facts: dict[str, Any], validated:
     trend = trend_figure(
         points, title=_("Trend across rounds"), subtitle=_("Comparable rounds only (same catalogue version)")
     )
+    periods = sorted({p.period for p in points})
+    if form == "figures":
+        return {"charts_in_page": True, "profile_figure": profile, "trend_figure": trend, "trend_periods": periods}
     return {
-        "profile_svg": figure_svg(profile),
-        "trend_svg": figure_svg(trend),
-        "trend_periods": sorted({p.period for p in points}),
+        "profile_svg": rendering.figure_svg(profile),
+        "trend_svg": rendering.figure_svg(trend),
+        "trend_periods": periods,
     }

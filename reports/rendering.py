@@ -2,7 +2,8 @@
 
 WeasyPrint may load only this app's own static files: every other address (file://, http://,
 data from a city's text) is refused by the fetcher. Charts are exported by kaleido
-with Debian's Chromium; one kaleido server is kept per worker process.
+with Debian's Chromium; one kaleido server is kept per worker process, so only the worker
+(the PDF) starts a browser: the HTML preview draws the same figures with plotly.js in the page.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import logging
 import mimetypes
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import HashedFilesMixin, staticfiles_storage
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +30,26 @@ class BlockedFetch(ValueError):
 
 
 def static_file_for(url: str) -> Path:
-    """The static file an address of this app names; BlockedFetch for any other address."""
+    """The static file an address of this app names; BlockedFetch for any other address.
+
+    ``{% static %}`` names files as the static storage serves them: in production the manifest
+    storage gives hashed names (report.<hash>.css) that exist only in STATIC_ROOT, where
+    collectstatic put them, so they are looked up there; the plain storage (DEBUG) serves the
+    source files, found by the finders.
+    """
     if not url.startswith(STATIC_PREFIX):
         raise BlockedFetch(f"blocked fetch of {url[:100]!r}")
-    relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
-    if ".." in Path(relative).parts:
+    relative = unquote(url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0])
+    parts = PurePosixPath(relative).parts
+    if not parts or relative.startswith("/") or ".." in parts or "\\" in relative or "\x00" in relative:
         raise BlockedFetch(f"blocked fetch of {url[:100]!r}")
-    path = finders.find(relative)
-    if not path:
+    if isinstance(staticfiles_storage, HashedFilesMixin):
+        found = staticfiles_storage.path(relative) if staticfiles_storage.exists(relative) else None
+    else:
+        found = finders.find(relative)
+    if not found or not Path(found).is_file():
         raise BlockedFetch(f"no static file {relative!r}")
-    return Path(path)
+    return Path(found)
 
 
 def _fetcher():

@@ -8,8 +8,11 @@
       var figure = JSON.parse(source.textContent);
       var layout = figure.layout || {};
       delete layout.width;  // fill the card; the PDF keeps its fixed size
-      delete layout.title;  // the card's heading says it
-      layout.margin = Object.assign({}, layout.margin, { t: 20 });
+      // A dashboard card's heading names its chart; the report preview has none, so it keeps the figure's title.
+      if (!("keepTitle" in el.dataset)) {
+        delete layout.title;
+        layout.margin = Object.assign({}, layout.margin, { t: 20 });
+      }
       layout.autosize = true;
       // No "send to cloud": unpublished scores must never leave the site.
       window.Plotly.newPlot(el, figure.data, layout, {
