@@ -7,6 +7,7 @@ Every function here is one transaction: it either does all it says or nothing. R
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators.models import CatalogueVersion, Indicator
+from outbox.services import mail_queue
 
 from .models import (
     Answer,
@@ -129,9 +130,18 @@ def answer_save(
     level: int | None,
     justification: str,
     base_revision: int,
+    save_id: uuid.UUID | None = None,
 ) -> Answer:
-    """Save one answer, unless someone saved it since ``base_revision`` (then AnswerConflict)."""
+    """Save one answer, unless someone saved it since ``base_revision`` (then AnswerConflict).
+
+    ``save_id`` names one save made by the browser; sent again (a retry after a lost response),
+    it is acknowledged with the answer as that save left it, and changes nothing.
+    """
     round = _lock(round)
+    if save_id is not None:
+        committed = Answer.objects.filter(round=round, indicator=indicator, save_id=save_id).first()
+        if committed is not None:
+            return committed
     _ensure_indicator_editable(round, indicator)
     if response != Answer.Response.LEVEL:
         level = None
@@ -152,6 +162,7 @@ def answer_save(
         return answer
     answer.revision += 1
     answer.updated_by = actor
+    answer.save_id = save_id
     answer.save()
     _record_revision(answer, actor, old, new)
     return answer
@@ -432,12 +443,11 @@ def _reviewers() -> list[str]:
 
 
 def _notify(round: Round, event: str, recipients: list[str]) -> None:
-    """Mail the people concerned once the transaction has committed."""
+    """Mail the people concerned: written to the outbox with this change, sent once it commits."""
     recipients = sorted(set(recipients))
     if not recipients:
         return
     context = {"round": round, "event": event, "site_url": settings.SITE_URL}
     subject = render_to_string("assessments/email/subject.txt", context).strip()
     body = render_to_string("assessments/email/status_changed.txt", context)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    mail_queue(subject=subject, body=body, recipients=recipients)

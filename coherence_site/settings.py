@@ -65,14 +65,17 @@ INSTALLED_APPS = [
     "assessments",
     "reports",
     "dashboard",
+    "outbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coherence_site.middleware.ResponseHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coherence_site.middleware.RequestSizeLimitMiddleware",  # before CsrfViewMiddleware reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -108,11 +111,27 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded mode serves several requests at once: WAL lets readers run beside the writer,
+    # IMMEDIATE takes the write lock when a transaction starts (a deferred one that later writes
+    # fails at once with "database is locked"), and the timeout makes writers queue for it.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The same timeouts as the broker's: a hung Redis must not hold a web worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 1.5, "socket_connect_timeout": 1.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -126,12 +145,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
-CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-report-jobs": {"task": "reports.tasks.sweep_stale_reports", "schedule": 300.0},
+# A broker that is down or hung costs a request a few seconds, never a web worker: connect and
+# socket timeouts, and one retry of a publish (which also reconnects after a broker restart); a
+# hung broker costs about three timeouts. A publish that still fails leaves its row queued, and
+# beat or the next request sends it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_TIMEOUT", "1.5"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_keepalive": True,
 }
-# A report job still pending or running after this many seconds is marked failed.
+CELERY_TASK_PUBLISH_RETRY = True
+# After a refused publish, a process sends nothing to the broker for this long (see celery.publish).
+CELERY_PUBLISH_PAUSE_SECONDS = float(os.environ.get("CELERY_PUBLISH_PAUSE_SECONDS", "30"))
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-report-jobs": {"task": "reports.tasks.sweep_stale_reports", "schedule": 60.0},
+    "send-unsent-mails": {"task": "outbox.tasks.send_unsent_mails", "schedule": 60.0},
+}
+# A report job pending (sent, not taken up) or running after this many seconds is marked failed.
 REPORT_STALE_SECONDS = int(os.environ.get("REPORT_STALE_SECONDS", str(CELERY_TASK_TIME_LIMIT * 3)))
+# While it renders, the worker writes a heartbeat on its job this often; a running job whose
+# heartbeat is older than REPORT_HEARTBEAT_TIMEOUT lost its worker and is failed, to be asked again.
+REPORT_HEARTBEAT_SECONDS = float(os.environ.get("REPORT_HEARTBEAT_SECONDS", "15"))
+REPORT_HEARTBEAT_TIMEOUT = float(os.environ.get("REPORT_HEARTBEAT_TIMEOUT", "90"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -154,6 +192,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a TLS proxy every request comes from the proxy's address: with TRUSTED_PROXY_COUNT set to
+# the number of proxies in front of the app, the client's address is read from X-Forwarded-For
+# (see coherence_site.http.client_ip). 0 (the default) uses REMOTE_ADDR and ignores the header.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "coherence_site.http.client_ip"
+# Password reset requests allowed per client address and per e-mail address in an hour.
+PASSWORD_RESET_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_HOUR", "5"))
 
 LANGUAGE_CODE = "en"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -195,6 +240,13 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a link typed without a scheme is https
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A body larger than EVIDENCE_MAX_BYTES (plus its form fields) is refused with a 413 from its
+# Content-Length before it is read; files are not read past EVIDENCE_MAX_BYTES whatever it said.
+FILE_UPLOAD_HANDLERS = [
+    "coherence_site.http.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # JSON API (/api/v1/): read-only, session or token authentication, paginated.
 REST_FRAMEWORK = {

@@ -19,14 +19,32 @@ class ReportJobQuerySet(models.QuerySet):
         return self.filter(round__in=Round.objects.visible_to(user))
 
     def in_flight(self) -> ReportJobQuerySet:
-        return self.filter(status__in=[ReportJob.Status.PENDING, ReportJob.Status.RUNNING])
+        return self.filter(status__in=ReportJob.IN_FLIGHT)
 
-    def stale(self) -> ReportJobQuerySet:
-        """Jobs a worker should have finished long ago: its worker died or the queue lost them."""
+    def worker_lost(self) -> ReportJobQuerySet:
+        """Running jobs whose worker died: no heartbeat for a while, or running far too long."""
+        now = timezone.now()
+        silent = now - timedelta(seconds=settings.REPORT_HEARTBEAT_TIMEOUT)
+        too_long = now - timedelta(seconds=settings.REPORT_STALE_SECONDS)
+        return self.filter(status=ReportJob.Status.RUNNING).filter(
+            Q(heartbeat_at__lt=silent)
+            | Q(heartbeat_at__isnull=True, started_at__lt=silent)
+            | Q(started_at__lt=too_long)
+        )
+
+    def not_taken_up(self) -> ReportJobQuerySet:
+        """Jobs the broker took long ago that no worker has started: the queue lost them."""
         limit = timezone.now() - timedelta(seconds=settings.REPORT_STALE_SECONDS)
+        return self.filter(status=ReportJob.Status.PENDING).filter(
+            Q(sent_at__lt=limit) | Q(sent_at__isnull=True, created_at__lt=limit)
+        )
+
+    def to_send(self) -> ReportJobQuerySet:
+        """Jobs the broker has not taken: refused when it was down, or never offered (a web process died)."""
+        offered = timezone.now() - timedelta(minutes=1)
         return self.filter(
-            Q(status=ReportJob.Status.RUNNING, started_at__lt=limit)
-            | Q(status=ReportJob.Status.PENDING, created_at__lt=limit)
+            Q(status=ReportJob.Status.QUEUED)
+            | Q(status=ReportJob.Status.PENDING, sent_at__isnull=True, created_at__lt=offered)
         )
 
 
@@ -39,10 +57,12 @@ class ReportJob(models.Model):
         """Why a job failed, said in the reader's language when the page shows it."""
 
         STALE = "stale", _("The report worker stopped before finishing. Try again.")
+        NOT_TAKEN_UP = "not_taken_up", _("No report worker took the report up in time. Try again.")
         DATABASE = "database", _("The database was unavailable; try again later.")
         RENDER = "render", _("The report could not be rendered.")
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued until the report service is back")
         PENDING = "pending", _("Waiting for a worker")
         RUNNING = "running", _("Rendering")
         DONE = "done", _("Ready")
@@ -60,6 +80,10 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("handed to the broker"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life of its worker"), null=True, blank=True)
+
+    IN_FLIGHT = (Status.QUEUED, Status.PENDING, Status.RUNNING)
 
     objects = ReportJobQuerySet.as_manager()
 
@@ -71,7 +95,7 @@ class ReportJob(models.Model):
             # One job in flight per round and language: asking again returns the pending one.
             models.UniqueConstraint(
                 fields=["round", "language"],
-                condition=Q(status__in=["pending", "running"]),
+                condition=Q(status__in=["queued", "pending", "running"]),
                 name="report_one_in_flight",
             ),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="report_done_has_file"),
@@ -82,4 +106,4 @@ class ReportJob(models.Model):
 
     @property
     def in_flight(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+        return self.status in self.IN_FLIGHT

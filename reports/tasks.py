@@ -21,7 +21,7 @@ def render_report(self, job_id: int) -> None:
     except ReportJob.DoesNotExist:
         return
     try:
-        services.report_render(job=job)
+        services.report_render(job=job, resume=self.request.retries > 0)
     except (OperationalError, ConnectionError):
         if self.request.retries >= self.max_retries:
             services.report_fail(job_id=job_id, failure=ReportJob.Failure.DATABASE)
@@ -33,4 +33,6 @@ def render_report(self, job_id: int) -> None:
 
 @shared_task
 def sweep_stale_reports() -> int:
-    return services.report_sweep_stale()
+    """Fail the jobs whose worker died; offer the broker again the jobs it did not take (run by beat)."""
+    services.report_sweep_stale()
+    return services.report_send_unsent()

@@ -28,8 +28,14 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The job's state as a fragment the round page polls while the report renders."""
+    """The job's state as a fragment the round page polls while the report renders.
+
+    Each poll also follows the job up: a job whose worker died fails (and can be asked for again),
+    and a job the broker did not take is offered to it again.
+    """
     job = get_object_or_404(ReportJob.objects.visible_to(request.user).select_related("round"), pk=pk)
+    if job.in_flight:
+        job = services.report_check(job=job)
     return render(request, "reports/_job.html", {"job": job, "round": job.round})
 
 
@@ -48,7 +54,9 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The report as HTML, built by the same context and template as the PDF."""
+    """The report as HTML, built by the same context and template as the PDF; plotly.js draws its charts."""
     round = get_object_or_404(Round.objects.visible_to(request.user).select_related("authority", "version"), pk=pk)
-    html, _fingerprint = services.render_report_html(round, _language(request.GET.get("language")))
+    language = _language(request.GET.get("language"))
+    # Figure JSON, not SVG: exporting SVG starts a headless Chromium, which belongs in the worker only.
+    html, _fingerprint = services.render_report_html(round, language, charts="figures")
     return HttpResponse(html)

@@ -2,9 +2,11 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -13,6 +15,7 @@ from django.db import connection
 
 from assessments import services
 from assessments.models import Round
+from coherence_site import celery as celery_module
 from coherence_site.celery import app
 from indicators.models import CatalogueVersion
 from tests.factories import UserFactory
@@ -89,7 +92,7 @@ def submitted(draft, quito) -> Round:
     return services.round_submit(round=draft, actor=quito.approver)
 
 
-# --- a real Celery worker (tests marked real_worker) ---------------------------------------------
+# --- a real Celery worker (tests marked real_worker), and a Redis of the test's own -------------
 
 
 def wait_until(predicate, seconds: float, what: str):
@@ -103,59 +106,163 @@ def wait_until(predicate, seconds: float, what: str):
     pytest.fail(f"timed out after {seconds}s waiting for {what}")
 
 
-@pytest.fixture
-def worker(tmp_path, settings):
-    """Start `celery worker -P solo` as a subprocess on the test database; stop it by its pid.
-
-    Needs PostgreSQL (the worker, another process, must see the test database) and REDIS_URL. In CI
-    both are there and a missing one fails the run; elsewhere the test skips.
-    """
-    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+def _needs_services(what: str, *, redis_server: bool = False) -> None:
+    """Skip a test without PostgreSQL and Redis, except in CI, where a missing service fails it."""
+    missing = [
+        name
+        for name, ok in [
+            ("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql"),
+            ("REDIS_URL", bool(os.environ.get("REDIS_URL"))),
+            (REDIS_SERVER, not redis_server or Path(REDIS_SERVER).exists()),
+        ]
+        if not ok
+    ]
+    if missing:
         if os.environ.get("CI"):
-            pytest.fail("the real-worker tests need PostgreSQL (DATABASE_URL) and REDIS_URL in CI")
-        pytest.skip("needs PostgreSQL and REDIS_URL")
+            pytest.fail(f"{what} need {', '.join(missing)} in CI")
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def start_worker(tmp_path, settings):
+    """Start `celery worker -P solo` subprocesses on the test database; stop each by its pid.
+
+    ``start_worker(broker_url=..., **environment)`` feeds the worker from that broker (REDIS_URL by
+    default) with extra environment variables (settings such as REPORT_HEARTBEAT_SECONDS). Needs
+    PostgreSQL (the worker, another process, must see the test database) and Redis. In CI they
+    are there and a missing one fails the run; elsewhere the test skips.
+    """
+    _needs_services("the real-worker tests")
     settings.MEDIA_ROOT = tmp_path
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(tmp_path),
-        "DEBUG": "1",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    app.control.purge()
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coherence_site",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until(lambda: "ready" in (tmp_path / "worker.log").read_text(), 60, "the worker to be ready")
-        yield process
-    finally:
+    started: list[tuple[subprocess.Popen, object]] = []
+
+    def start(broker_url: str | None = None, **environment: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "MEDIA_ROOT": str(tmp_path),
+            "DEBUG": "1",
+            **environment,
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        if broker_url:
+            env["REDIS_URL"] = broker_url
+        else:
+            app.control.purge()
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "coherence_site",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}-{len(started)}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        wait_until(lambda: "ready" in log_path.read_text(), 60, "the worker to be ready")
+        return process
+
+    yield start
+    for process, log in started:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         log.close()
+
+
+@pytest.fixture
+def worker(start_worker) -> subprocess.Popen:
+    """One real worker fed from REDIS_URL."""
+    return start_worker()
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+class RedisServer:
+    """A redis-server process of the test's own, on a free port, that the test stops, pauses and restarts."""
+
+    def __init__(self, directory: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, cwd=self.directory, stdout=subprocess.DEVNULL)
+        wait_until(self._answers, 10, "redis-server to answer")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as client:
+                client.sendall(b"PING\r\n")
+                return client.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stop it as an operator would (SIGTERM); whatever it held is gone (no persistence)."""
+        self.resume()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Freeze it (SIGSTOP): connections open, nothing answers, as a hung server."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+def point_celery_at(url: str) -> None:
+    """Make this process publish to the broker at ``url``, dropping the pooled connections to the old one."""
+    celery_module._refused_at = None  # forget a refusal by the previous broker
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app.conf.broker_url = url
+    app._after_fork()  # Celery's own reset of its connection and producer pools
+
+
+@pytest.fixture
+def broker(tmp_path, settings):
+    """A redis-server of the test's own as Celery's broker, for this process and the workers it starts.
+
+    This process tries the broker again at once after a refusal (no pause), unless a test sets
+    CELERY_PUBLISH_PAUSE_SECONDS.
+    """
+    _needs_services("the broker tests", redis_server=True)
+    settings.CELERY_PUBLISH_PAUSE_SECONDS = 0
+    server = RedisServer(tmp_path)
+    server.start()
+    original = app.conf.broker_url
+    point_celery_at(server.url)
+    yield server
+    point_celery_at(original)
+    if server.process.poll() is None:
+        server.resume()
+        server.process.kill()
+        server.process.wait()

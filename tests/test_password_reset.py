@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# transaction=True: the reset mail goes through the outbox, which sends it once the request commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RESET = reverse("password_reset")
 

@@ -141,6 +141,30 @@ def test_a_job_whose_worker_died_is_marked_failed_not_left_running(draft, quito,
     assert job.status == ReportJob.Status.FAILED and job.failure == ReportJob.Failure.STALE
 
 
+def test_a_job_no_worker_took_up_fails_but_one_the_broker_never_took_waits_for_it(draft, quito):
+    long_ago = timezone.now() - timedelta(hours=2)
+    taken = ReportJob.objects.create(round=draft, language="en", requested_by=quito.editor, fingerprint="x")
+    queued = ReportJob.objects.create(
+        round=draft, language="fr", requested_by=quito.editor, fingerprint="x", status=ReportJob.Status.QUEUED
+    )
+    ReportJob.objects.filter(pk=taken.pk).update(created_at=long_ago, sent_at=long_ago)
+    ReportJob.objects.filter(pk=queued.pk).update(created_at=long_ago)
+
+    assert services.report_sweep_stale() == 1
+    taken.refresh_from_db(), queued.refresh_from_db()
+    assert taken.status == ReportJob.Status.FAILED and taken.failure == ReportJob.Failure.NOT_TAKEN_UP
+    assert queued.status == ReportJob.Status.QUEUED  # sent by beat or the next request once the broker answers
+
+
+def test_a_job_delivered_again_while_it_renders_is_left_to_its_worker(draft, quito):
+    job = ReportJob.objects.create(
+        round=draft, language="en", requested_by=quito.editor, fingerprint="x", status=ReportJob.Status.RUNNING
+    )
+    assert services.report_render(job=job).status == ReportJob.Status.RUNNING
+    job.refresh_from_db()
+    assert job.attempts == 0 and not job.file
+
+
 def test_the_round_page_shows_progress_then_a_download_link(
     client, validated, quito, django_capture_on_commit_callbacks
 ):
