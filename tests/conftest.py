@@ -19,6 +19,7 @@ from coherence_site import celery as celery_module
 from coherence_site.celery import app
 from indicators.models import CatalogueVersion
 from tests.factories import UserFactory
+from tests.processes import free_port
 from tests.world import City, answer_everything, make_city
 
 
@@ -90,6 +91,11 @@ def draft(quito) -> Round:
 def submitted(draft, quito) -> Round:
     answer_everything(draft, quito.editor)
     return services.round_submit(round=draft, actor=quito.approver)
+
+
+@pytest.fixture
+def validated(submitted, reviewer) -> Round:
+    return services.round_review(round=submitted, actor=reviewer, decisions={}, action=services.ReviewAction.VALIDATE)
 
 
 # --- a real Celery worker (tests marked real_worker), and a Redis of the test's own -------------
@@ -204,9 +210,7 @@ class RedisServer:
     """A redis-server process of the test's own, on a free port, that the test stops, pauses and restarts."""
 
     def __init__(self, directory: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = directory
         self.process: subprocess.Popen | None = None

@@ -7,7 +7,6 @@ requests from threads: no PostgreSQL, no Redis, so this runs everywhere, CI incl
 import http.cookiejar
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.processes import free_port, manage
 
 SAVES = 30
 # Two processes of eight threads: writers meet both within a process and across processes.
@@ -42,25 +43,6 @@ print("CODES", " ".join(sorted(codes)[:{SAVES}]))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture
 def sqlite_server(tmp_path):
     """Serve the app with gunicorn from a subprocess on a fresh SQLite file; stop it by its pid."""
@@ -72,14 +54,14 @@ def sqlite_server(tmp_path):
     }
     for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "load_catalogue", "-v0")
-    output = _manage(env, "shell", "-c", SETUP)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_catalogue", "-v0")
+    output = manage(env, "shell", "-c", SETUP)
     round_pk = int(re.search(r"^ROUND (\d+)$", output, re.M).group(1))
     codes = re.search(r"^CODES (.+)$", output, re.M).group(1).split()
     assert len(codes) == SAVES
 
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "coherence_site.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN],

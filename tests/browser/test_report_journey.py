@@ -6,17 +6,11 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from assessments import services
 from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 
 RENDERING = 120_000  # ms: a cold worker, WeasyPrint and the chart images on a small machine
-
-
-@pytest.fixture
-def validated(submitted, reviewer):
-    return services.round_review(round=submitted, actor=reviewer, decisions={}, action=services.ReviewAction.VALIDATE)
 
 
 def test_a_requested_report_shows_its_progress_and_downloads_as_a_pdf(login, worker, validated, tmp_path):

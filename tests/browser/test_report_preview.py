@@ -3,15 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from assessments import services
 from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def validated(submitted, reviewer):
-    return services.round_review(round=submitted, actor=reviewer, decisions={}, action=services.ReviewAction.VALIDATE)
 
 
 def test_the_report_preview_draws_both_charts_in_the_page(login, validated):

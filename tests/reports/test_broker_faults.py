@@ -11,26 +11,14 @@ import pytest
 import redis
 from django.urls import reverse
 
-from assessments import services as assessment_services
 from reports.models import ReportJob
 from reports.tasks import sweep_stale_reports
 from tests.conftest import wait_until
-from tests.world import answer_everything
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 
 QUEUED_TEXT = "will be prepared as soon as it is back"
 FEW_SECONDS = 8  # a hung broker costs about three of its 1.5 s timeouts
-
-
-@pytest.fixture
-def validated(catalogue, quito, reviewer):
-    round = assessment_services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
-    answer_everything(round, quito.editor)
-    assessment_services.round_submit(round=round, actor=quito.approver)
-    return assessment_services.round_review(
-        round=round, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
-    )
 
 
 @pytest.fixture
@@ -141,7 +129,7 @@ def test_after_the_broker_refused_once_the_next_pages_do_not_wait_for_it_again(a
         job = ReportJob.objects.get()
         started = time.monotonic()
         polled = _status(approver, job)
-        again, second = _ask(approver, validated, htmx=True)
+        again, _second = _ask(approver, validated, htmx=True)
         others = time.monotonic() - started
     finally:
         unhang.cancel()

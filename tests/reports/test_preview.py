@@ -7,18 +7,10 @@ import kaleido
 import pytest
 from django.urls import reverse
 
-from assessments import services as assessment_services
 from reports import rendering
 from reports.services import render_report_html
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def validated(submitted, reviewer):
-    return assessment_services.round_review(
-        round=submitted, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
-    )
 
 
 @pytest.fixture

@@ -9,17 +9,15 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from pypdf import PdfReader
 
 from reports.models import ReportJob
 from reports.rendering import html_to_pdf
 from reports.services import render_report_html
+from tests.processes import manage
 
 # Play no part in a PDF, and compressing them (plotly.js alone is 4.6 MB) would take most of a minute.
 NOT_IN_A_PDF = ["plotly.min.js", "admin", "rest_framework", "modeltranslation", "drf_spectacular*"]
@@ -68,7 +66,7 @@ print("ANSWERS=" + json.dumps(answers))
 def static_root(tmp_path_factory):
     """STATIC_ROOT after `collectstatic` with the production storage (DEBUG=0)."""
     root = tmp_path_factory.mktemp("static")
-    _manage(_production_env(root), "collectstatic", "--noinput", "-v0", *(f"--ignore={p}" for p in NOT_IN_A_PDF))
+    manage(_production_env(root), "collectstatic", "--noinput", "-v0", *(f"--ignore={p}" for p in NOT_IN_A_PDF))
     assert list((root / "reports").glob("report.*.css")), "collectstatic made no hashed report.css"
     return root
 
@@ -84,19 +82,6 @@ def _production_env(static_root, **more: str) -> dict[str, str]:
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
 
 
 def _printed(name: str, output: str):
@@ -126,7 +111,7 @@ def test_a_report_rendered_in_production_uses_its_hashed_stylesheet_and_the_apps
     job = ReportJob.objects.create(round=submitted, language="en", requested_by=quito.editor, fingerprint="x")
 
     env = _production_env(static_root, DATABASE_URL=database_url, MEDIA_ROOT=str(tmp_path))
-    output = _manage(env, "shell", "-c", RENDER.replace("JOB_ID", str(job.pk)))
+    output = manage(env, "shell", "-c", RENDER.replace("JOB_ID", str(job.pk)))
 
     fetches = _printed("FETCHES", output)
     assert [f for f in fetches if "refused" in f] == [], output
@@ -168,7 +153,7 @@ def test_in_production_the_fetcher_still_refuses_everything_but_the_collected_st
         "https://coherence.invalid/static/reports/report.css",
     ]
 
-    output = _manage(_production_env(static_root), "shell", "-c", PROBE.replace("URLS", repr(refused + served)))
+    output = manage(_production_env(static_root), "shell", "-c", PROBE.replace("URLS", repr(refused + served)))
 
     answers = _printed("ANSWERS", output)
     assert {url: answers[url] for url in refused} == dict.fromkeys(refused, "refused")

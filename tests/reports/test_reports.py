@@ -24,13 +24,6 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def validated(submitted, reviewer):
-    return assessment_services.round_review(
-        round=submitted, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
-    )
-
-
-@pytest.fixture
 def rendered(django_capture_on_commit_callbacks):
     """Ask for a report and let the (in-process) task render it once the request commits."""
 

@@ -11,23 +11,11 @@ import pytest
 from django.db.models import F
 from django.urls import reverse
 
-from assessments import services as assessment_services
 from reports import services
 from reports.models import ReportJob
 from tests.conftest import wait_until
-from tests.world import answer_everything
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def validated(catalogue, quito, reviewer):
-    round = assessment_services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
-    answer_everything(round, quito.editor)
-    assessment_services.round_submit(round=round, actor=quito.approver)
-    return assessment_services.round_review(
-        round=round, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
-    )
 
 
 def test_a_real_worker_renders_a_requested_report(worker, validated, quito):
