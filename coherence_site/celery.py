@@ -41,6 +41,10 @@ def publish(task: Task, *args) -> bool:
         _refused_at = time.monotonic()
         logger.warning("The broker did not take %s%r: %s", task.name, args, error)
         return False
+    except Exception:  # whatever went wrong, the work waits in its row: never an error page after a commit
+        _refused_at = time.monotonic()
+        logger.exception("Publishing %s%r failed", task.name, args)
+        return False
     _refused_at = None
     return True
 

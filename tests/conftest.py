@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -245,10 +246,11 @@ class RedisServer:
 def point_celery_at(url: str) -> None:
     """Make this process publish to the broker at ``url``, dropping the pooled connections to the old one."""
     celery_module._refused_at = None  # forget a refusal by the previous broker
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # kombu keeps its pools in a registry keyed by broker address: reset closes them all and
+    # forgets them, so that the next publish (to either address) opens a fresh pool.
+    kombu.pools.reset()
     app.conf.broker_url = url
-    app._after_fork()  # Celery's own reset of its connection and producer pools
+    app._after_fork()  # Celery's own reset of its references to those pools
 
 
 @pytest.fixture
