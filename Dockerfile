@@ -46,7 +46,7 @@ ENV DEBUG=0 \
 RUN SECRET_KEY=build-time-only-dummy-secret-key-not-used-at-runtime-0123456789 \
     ALLOWED_HOSTS=localhost \
     sh -c 'python manage.py collectstatic --noinput -v1 \
-        && python scripts/compile_translations.py' \
+        && pybabel compile -d locale -D django' \
     && mkdir -p /app/var /data/media \
     && chown app:app /app/var /data/media
 

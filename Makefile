@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Babel compiles the message catalogues (pure Python: no GNU gettext needed); like msgfmt, it leaves
+# out fuzzy and untranslated entries, and it fails on a translation whose placeholders differ.
+COMPILE_MESSAGES := $(VENV)/bin/pybabel compile -d locale -D django
 
 .PHONY: run setup test lint bench worker messages clean
 
@@ -15,7 +18,7 @@ var:
 	mkdir -p var/media var/staticfiles
 
 setup: $(STAMP) var
-	$(PY) scripts/compile_translations.py
+	$(COMPILE_MESSAGES)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_catalogue
 	$(PY) manage.py seed_demo
@@ -29,7 +32,7 @@ run: setup
 
 test: $(STAMP) var
 	./scripts/system-deps.sh
-	$(PY) scripts/compile_translations.py
+	$(COMPILE_MESSAGES)
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest

@@ -1,6 +1,6 @@
 """The French and Spanish interface: complete catalogues, intact placeholders, in step with the code, rendered."""
 
-import importlib.util
+import gettext
 import os
 import re
 import shutil
@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 from django.urls import reverse
 
 from assessments import services
@@ -23,32 +25,48 @@ NOT_COPIED = shutil.ignore_patterns(
 )
 # %(name)s, %(mean).1f, %s, %d, %% ; {{ var }} ; {name} (python-brace-format)
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrs%]|\{\{.*?\}\}|\{\w+\}")
+# The command of the Makefile and the Dockerfile (pybabel is CommandLineInterface().run).
+COMPILE = ["pybabel", "compile", "-d", "{locale_dir}", "-D", "django"]
 
 
-def _compiler():
-    """The pure-Python .po reader and .mo writer of scripts/compile_translations.py."""
-    spec = importlib.util.spec_from_file_location("compile_translations", ROOT / "scripts" / "compile_translations.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-compiler = _compiler()
+def compile_catalogues(locale_dir: Path) -> int:
+    """Compile every catalogue under ``locale_dir`` as `make setup` does, and return the exit status."""
+    return CommandLineInterface().run([part.format(locale_dir=locale_dir) for part in COMPILE])
 
 
 def _po_path(locale_dir: Path, language: str) -> Path:
     return locale_dir / language / "LC_MESSAGES" / "django.po"
 
 
+def _catalog(language: str, locale_dir: Path = ROOT / "locale"):
+    with _po_path(locale_dir, language).open("rb") as file:
+        return read_po(file, locale=language)
+
+
 def _messages(language: str, locale_dir: Path = ROOT / "locale") -> list:
-    path = _po_path(locale_dir, language)
-    return [m for m in compiler.parse_po(path.read_text(encoding="utf-8"), str(path)) if m.msgid]
+    """The entries of a catalogue, less its header (Babel reads plural ids and forms as tuples)."""
+    return [m for m in _catalog(language, locale_dir) if m.id]
+
+
+def _forms(message) -> list[tuple[str, str]]:
+    """Each translation of an entry beside the original it translates."""
+    if not message.pluralizable:
+        return [(message.id, message.string)]
+    singular, plural = message.id
+    return [(singular if n == 0 else plural, text) for n, text in enumerate(message.string)]
+
+
+def _is_translated(message) -> bool:
+    return all(text for _original, text in _forms(message))
+
+
+def _msgid(message) -> str:
+    return message.id[0] if message.pluralizable else message.id
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_is_translated_and_none_is_fuzzy(language):
-    untranslated = [m.msgid for m in _messages(language) if m.fuzzy or not m.is_translated]
+    untranslated = [_msgid(m) for m in _messages(language) if m.fuzzy or not _is_translated(m)]
     assert not untranslated, f"{len(untranslated)} untranslated or fuzzy in {language}:\n" + "\n".join(untranslated)
 
 
@@ -56,8 +74,7 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 def test_translations_keep_every_placeholder_of_the_original(language):
     broken = []
     for message in _messages(language):
-        for n, text in sorted(message.msgstr.items()):
-            original = message.msgid if n == 0 or message.msgid_plural is None else message.msgid_plural
+        for original, text in _forms(message):
             if Counter(PLACEHOLDER.findall(text)) != Counter(PLACEHOLDER.findall(original)):
                 broken.append(f"{original!r} -> {text!r}")
     assert not broken, f"placeholders differ in {language}:\n" + "\n".join(broken)
@@ -75,8 +92,8 @@ def test_the_catalogues_hold_every_message_the_code_marks(tmp_path):
     subprocess.run(command, cwd=copy, check=True, capture_output=True, timeout=300)
 
     for language in LANGUAGES:
-        committed = {m.key for m in _messages(language)}
-        fresh = {m.key: m.msgid for m in _messages(language, copy / "locale")}
+        committed = {(m.id, m.context) for m in _messages(language)}
+        fresh = {(m.id, m.context): _msgid(m) for m in _messages(language, copy / "locale")}
         missing = sorted(msgid for key, msgid in fresh.items() if key not in committed)
         assert not missing, (
             f"locale/{language} lacks {len(missing)} message(s) the code marks; run makemessages "
@@ -86,12 +103,12 @@ def test_the_catalogues_hold_every_message_the_code_marks(tmp_path):
 
 @pytest.fixture
 def compiled_catalogues(tmp_path, settings):
-    """Compile the committed .po files with scripts/compile_translations.py and make Django read those."""
+    """Compile the committed .po files as `make setup` does and make Django read those."""
     for language in LANGUAGES:
         target = _po_path(tmp_path / "locale", language)
         target.parent.mkdir(parents=True)
         shutil.copy(_po_path(ROOT / "locale", language), target)
-        compiler.compile_po(target)
+    assert compile_catalogues(tmp_path / "locale") == 0
     settings.LOCALE_PATHS = [tmp_path / "locale"]
 
 
@@ -116,3 +133,82 @@ def test_the_round_page_speaks_the_chosen_language(client, quito, compiled_catal
     assert f'lang="{language}"' in body
     missing = [word for word in words if word not in body]
     assert not missing, f"not on the {language} page: {missing}"
+
+
+SAMPLE_PO = r"""msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+"Language: fr\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\n"
+
+msgid "Draft"
+msgstr "Brouillon"
+
+#, fuzzy
+msgid "Submitted"
+msgstr "Soumis (à revoir)"
+
+msgid "Validated"
+msgstr ""
+
+msgctxt "round status"
+msgid "Returned"
+msgstr "Renvoyé"
+
+#, python-format
+msgid "%(count)s indicator"
+msgid_plural "%(count)s indicators"
+msgstr[0] "%(count)s indicateur"
+msgstr[1] "%(count)s indicateurs"
+
+#~ msgid "Old"
+#~ msgstr "Ancien"
+"""
+
+
+def _compile_sample(tmp_path: Path, text: str) -> tuple[int, Path]:
+    po = _po_path(tmp_path, "fr")
+    po.parent.mkdir(parents=True)
+    po.write_text(text, encoding="utf-8")
+    return compile_catalogues(tmp_path), po.with_suffix(".mo")
+
+
+def test_the_compiler_leaves_out_fuzzy_untranslated_and_obsolete_entries_as_msgfmt_does(tmp_path):
+    status, mo = _compile_sample(tmp_path, SAMPLE_PO)
+
+    assert status == 0
+    with mo.open("rb") as file:
+        french = gettext.GNUTranslations(file)
+    assert french.gettext("Draft") == "Brouillon"
+    assert french.gettext("Submitted") == "Submitted"  # fuzzy: left out
+    assert french.gettext("Validated") == "Validated"  # untranslated: left out
+    assert french.gettext("Old") == "Old"  # obsolete: left out
+    assert french.pgettext("round status", "Returned") == "Renvoyé"
+    assert french.gettext("Returned") == "Returned"
+    # French takes the singular for 0 and 1: the catalogue's Plural-Forms reach the .mo file.
+    assert [french.ngettext("%(count)s indicator", "%(count)s indicators", n) for n in (0, 1, 2)] == [
+        "%(count)s indicateur",
+        "%(count)s indicateur",
+        "%(count)s indicateurs",
+    ]
+    assert set(french._catalog) == {
+        "",
+        "Draft",
+        "round status\x04Returned",
+        ("%(count)s indicator", 0),
+        ("%(count)s indicator", 1),
+    }
+
+
+def test_the_compiler_fails_on_a_translation_whose_placeholders_differ(tmp_path):
+    broken = SAMPLE_PO.replace('msgstr[1] "%(count)s indicateurs"', 'msgstr[1] "%(nombre)s indicateurs"')
+
+    status, _mo = _compile_sample(tmp_path, broken)
+
+    assert status == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_catalogue_header_is_marked_fuzzy_for_the_compiler_would_skip_the_whole_catalogue(language):
+    # makemessages marks a new catalogue's header "#, fuzzy"; pybabel compiles no such catalogue.
+    assert not _catalog(language).fuzzy, f"remove the '#, fuzzy' flag above the header of locale/{language}"

@@ -5,14 +5,17 @@ Quito's round is answered at level 2 throughout and validated with HC-01 lowered
 
 import csv
 import io
+import os
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
 from assessments.models import Answer, Evidence, Round, ScoreSnapshot, SnapshotDimension
+from dashboard import exports
 from indicators.models import Indicator
 from tests.factories import AuthorityFactory
 from tests.world import answer, answer_everything, make_city
@@ -336,3 +339,44 @@ def test_a_reviewers_provisional_levels_are_not_exported_before_validation(clien
     client.force_login(quito.editor)
     row = next(r for r in download(client, "indicators", "csv") if r["indicator"] == "HC-01")
     assert (row["self_level"], row["validated_level"], row["points"]) == ("2", "", "50")
+
+
+# --- streaming and sources ------------------------------------------------------------------------
+
+
+def test_the_indicator_export_streams_its_rows_from_a_server_side_cursor_a_chunk_at_a_time(
+    client, validated, quito, reviewer, catalogue, monkeypatch
+):
+    # Constant memory: the rows stay in PostgreSQL's cursor and come over a chunk at a time.
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("this test needs PostgreSQL (DATABASE_URL) in CI")
+        pytest.skip("needs PostgreSQL: SQLite has no server-side cursors")
+    _validated_rounds(catalogue, reviewer, 2)
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(exports, "CSV_ROWS_PER_CHUNK", 5)
+    client.force_login(reviewer)
+
+    stream = iter(client.get(reverse("export_indicators", args=["csv"])).streaming_content)
+    first = next(stream)  # the header and the first rows are out; the others are still in the cursor
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE '\\_django\\_curs\\_%%'")
+        assert cursor.fetchone()[0] == 1
+    lines = first.count(b"\n") + sum(chunk.count(b"\n") for chunk in stream)
+    assert lines == 1 + 3 * INDICATORS
+
+
+def test_the_score_export_gives_the_snapshots_numbers_not_scores_computed_again(client, validated, quito):
+    # Numbers no scoring of the round's answers gives: only a reader of the snapshot can export them.
+    snapshot = ScoreSnapshot.objects.get(round=validated)
+    ScoreSnapshot.objects.filter(pk=snapshot.pk).update(self_headline=11.5, validated_headline=12.5)
+    frozen = SnapshotDimension.objects.filter(snapshot=snapshot, score_set=SnapshotDimension.ScoreSet.VALIDATED)
+    frozen.update(score=13.5)
+    client.force_login(quito.editor)
+
+    rows = download(client, "scores", "csv")
+
+    assert (rows[-1]["self_score"], rows[-1]["validated_score"]) == ("11.5", "12.5")
+    assert {row["validated_score"] for row in rows[:-1]} == {"13.5"}
+    assert len(rows[:-1]) == frozen.count()

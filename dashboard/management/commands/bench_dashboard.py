@@ -208,6 +208,7 @@ class Command(BaseCommand):
                 ScoreSnapshot(
                     round=round,
                     version=version,
+                    rules_version=scoring.RULES_VERSION,
                     weights={},
                     data={},
                     self_headline=sets["self"].headline,
