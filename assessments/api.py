@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import django_filters
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 
-from indicators.api import BAD_REQUEST, FORBIDDEN
+from indicators.api import BAD_REQUEST, UNAUTHORIZED
+from indicators.rules import HIGHEST_LEVEL, LOWEST_LEVEL
 
-from . import services
+from . import scoring
 from .models import Answer, Authority, Band, Round
+from .sheet import AnswerSheet, answer_sheet, round_scores
 
 
 class RoundFilter(django_filters.FilterSet):
@@ -60,8 +60,12 @@ class RoundSerializer(serializers.ModelSerializer):
     authority = AuthoritySerializer(read_only=True)
     status = RoundStatusField(read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True, help_text=_("Catalogue version."))
-    answered = serializers.IntegerField(read_only=True)
-    indicator_total = serializers.IntegerField(read_only=True)
+    answered = serializers.IntegerField(
+        read_only=True, help_text=_("Indicators answered with a level or N/A (don't know is not an answer).")
+    )
+    indicator_total = serializers.IntegerField(
+        read_only=True, help_text=_("Indicators of the round (optional dimensions left out excluded).")
+    )
     # Scores are frozen only when a round is validated; the list never scores a round live.
     self_headline = serializers.FloatField(
         source="snapshot.self_headline", read_only=True, allow_null=True, help_text=_("Validated rounds only.")
@@ -92,25 +96,53 @@ class RoundSerializer(serializers.ModelSerializer):
         return (snapshot.validated_band or None) if snapshot else None
 
 
-class DimensionScoreSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    core = serializers.BooleanField()
-    score = serializers.FloatField(allow_null=True, help_text=_("0 to 100; null when insufficient."))
-    band = BandField(allow_null=True)
-    indicators = serializers.IntegerField()
-    applicable = serializers.IntegerField()
-    completeness = serializers.FloatField(allow_null=True, help_text=_("0 to 1."))
+SCORE_STATES = [
+    (scoring.SCORED, _("Scored")),
+    (scoring.INSUFFICIENT, _("Insufficient: too few applicable indicators")),
+    (scoring.NOT_STARTED, _("Not started: no indicator answered yet")),
+]
+
+
+@extend_schema_field(serializers.ChoiceField(choices=SCORE_STATES), component_name="ScoreState")
+class ScoreStateField(serializers.ChoiceField):
+    """Whether a dimension has a score, too few applicable indicators, or no answer yet."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SCORE_STATES, **kwargs)
+
+
+class ProgressFieldsSerializer(serializers.Serializer):
+    """The counts and shares a dimension's score and a round's headline both report."""
+
+    answered = serializers.IntegerField(
+        allow_null=True, help_text=_("Answered with a level or N/A; null in scores frozen before it was recorded.")
+    )
+    dont_know = serializers.IntegerField(
+        allow_null=True, help_text=_("Answered don't know; null in scores frozen before it was recorded.")
+    )
+    completeness = serializers.FloatField(
+        allow_null=True, help_text=_("0 to 1: answered applicable indicators out of all applicable ones.")
+    )
     evidence_coverage = serializers.FloatField(allow_null=True, help_text=_("0 to 1."))
 
 
-class RoundScoreSerializer(serializers.Serializer):
+class DimensionScoreSerializer(ProgressFieldsSerializer):
+    code = serializers.CharField()
+    core = serializers.BooleanField()
+    state = ScoreStateField(help_text=_("Why score is null: insufficient or not_started; scored otherwise."))
+    score = serializers.FloatField(allow_null=True, help_text=_("0 to 100; null when insufficient or not started."))
+    band = BandField(allow_null=True)
+    indicators = serializers.IntegerField()
+    applicable = serializers.IntegerField()
+
+
+class RoundScoreSerializer(ProgressFieldsSerializer):
     dimensions = DimensionScoreSerializer(many=True)
     headline = serializers.FloatField(
         allow_null=True, help_text=_("0 to 100; null unless every core dimension has a score.")
     )
     band = BandField(allow_null=True)
-    completeness = serializers.FloatField(allow_null=True, help_text=_("0 to 1."))
-    evidence_coverage = serializers.FloatField(allow_null=True, help_text=_("0 to 1."))
+    indicators = serializers.IntegerField(allow_null=True, help_text=_("Null in scores frozen before it was recorded."))
 
 
 class ScoreSetsSerializer(serializers.Serializer):
@@ -123,8 +155,12 @@ class AnswerSerializer(serializers.Serializer):
     response = serializers.ChoiceField(
         choices=Answer.Response.choices, help_text=_("level, na (not applicable), dk (don't know), or empty.")
     )
-    level = serializers.IntegerField(allow_null=True, help_text=_("The city's level, 0 to 4."))
-    validated_level = serializers.IntegerField(allow_null=True, help_text=_("The reviewer's level, 0 to 4."))
+    level = serializers.IntegerField(
+        allow_null=True, min_value=LOWEST_LEVEL, max_value=HIGHEST_LEVEL, help_text=_("The city's level.")
+    )
+    validated_level = serializers.IntegerField(
+        allow_null=True, min_value=LOWEST_LEVEL, max_value=HIGHEST_LEVEL, help_text=_("The reviewer's level.")
+    )
     na_accepted = serializers.BooleanField(allow_null=True, help_text=_("The reviewer's decision on an N/A."))
 
 
@@ -135,14 +171,20 @@ class RoundDetailSerializer(RoundSerializer):
     class Meta(RoundSerializer.Meta):
         read_only_fields = fields = [*RoundSerializer.Meta.fields, "answers", "scores"]
 
+    def _sheet(self, round: Round) -> AnswerSheet:
+        """The round's answer sheet, loaded once for its answers and its scores."""
+        sheet = self.context.get("sheet")
+        if sheet is None or sheet.round.pk != round.pk:
+            sheet = self.context["sheet"] = answer_sheet(round)
+        return sheet
+
     @extend_schema_field(AnswerSerializer(many=True))
     def get_answers(self, round: Round) -> list:
         """Every indicator of the round, in catalogue order, with the city's and the reviewer's answer."""
-        answers = {a.indicator_id: a for a in round.answers.all()}
-        reviews = {r.indicator_id: r for r in round.review_items.all()}
+        sheet = self._sheet(round)
         rows = []
-        for indicator in services.round_indicators(round):
-            answer, review = answers.get(indicator.pk), reviews.get(indicator.pk)
+        for indicator in sheet.indicators:
+            answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
             rows.append(
                 {
                     "indicator": indicator.code,
@@ -156,13 +198,8 @@ class RoundDetailSerializer(RoundSerializer):
 
     @extend_schema_field(ScoreSetsSerializer)
     def get_scores(self, round: Round) -> dict:
-        """A validated round's frozen scores; any other round's scores as they are now."""
-        snapshot = getattr(round, "snapshot", None)
-        if round.status == Round.Status.VALIDATED and snapshot is not None:
-            sets = snapshot.data
-        else:
-            sets = {name: asdict(score) for name, score in round.scores().items()}
-        return ScoreSetsSerializer(sets).data
+        """A validated round's scores as its snapshot froze them; any other round's as they are now."""
+        return ScoreSetsSerializer(round_scores(round, self._sheet(round))).data
 
 
 def _rounds(request):
@@ -174,7 +211,7 @@ def _rounds(request):
     )
 
 
-@extend_schema(responses={200: RoundSerializer, 400: BAD_REQUEST, 403: FORBIDDEN})
+@extend_schema(responses={200: RoundSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED})
 class RoundList(generics.ListAPIView):
     """The rounds you may see, filterable by period, country and status; headline scores of validated rounds."""
 
@@ -189,7 +226,7 @@ class RoundList(generics.ListAPIView):
 @extend_schema(
     responses={
         200: RoundDetailSerializer,
-        403: FORBIDDEN,
+        401: UNAUTHORIZED,
         404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such round among those you may see."),
     }
 )
@@ -199,4 +236,4 @@ class RoundDetail(generics.RetrieveAPIView):
     serializer_class = RoundDetailSerializer
 
     def get_queryset(self):
-        return _rounds(self.request).prefetch_related("answers", "review_items")
+        return _rounds(self.request)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator, Level
 
 from .models import Answer, Authority, Round
+from .places import place_name
 from .services import Decision
 from .uploads import ALLOWED, EXTENSIONS, SuspiciousArchive, detect_type
 
@@ -188,7 +189,8 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, countries: list[str], periods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Any country"))] + [(c, c) for c in countries]
+        named = sorted(((c, place_name(c)) for c in countries), key=lambda pair: pair[1])
+        self.fields["country"].choices = [("", _("Any country")), *named]
         self.fields["period"].choices = [("", _("Any period"))] + [(p, p) for p in periods]
 
 

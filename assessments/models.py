@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CatalogueVersion, Dimension, Indicator, Level
+from indicators.rules import HIGHEST_LEVEL, LOWEST_LEVEL, Response
+from indicators.rules import Band as Band  # the score bands, imported from here by views, API and reports
 
 from . import scoring
+from .places import place_name
 from .scoring import percent
+
+if TYPE_CHECKING:
+    from .sheet import AnswerSheet
 
 
 def is_reviewer(user) -> bool:
-    """Programme staff who review every authority's rounds (and administrators)."""
-    return user.is_authenticated and (user.is_superuser or user.has_perm("assessments.review_round"))
+    """Programme staff who review every authority's rounds (and administrators): ``access.GRANTS`` says who."""
+    from .access import Capability, programme_capabilities  # access.py builds its table from these models
+
+    return Capability.REVIEW in programme_capabilities(user)
 
 
 class AuthorityQuerySet(models.QuerySet):
@@ -53,6 +62,16 @@ class Authority(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def country_name(self) -> str:
+        """The country in the active language."""
+        return place_name(self.country)
+
+    @property
+    def region_name(self) -> str:
+        """The world region in the active language."""
+        return place_name(self.region)
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -80,7 +99,7 @@ class Membership(models.Model):
 
 class RoundQuerySet(models.QuerySet):
     def with_progress(self) -> RoundQuerySet:
-        """Annotate ``indicator_total`` and ``answered`` (optional dimensions left out excluded)."""
+        """Annotate ``indicator_total`` and ``answered`` (``scoring.ANSWERED``; optional dimensions left out excluded)."""
         omitted = Round.omitted_dimensions.through.objects.filter(round_id=OuterRef(OuterRef("pk"))).values(
             "dimension_id"
         )
@@ -93,8 +112,7 @@ class RoundQuerySet(models.QuerySet):
             .values("n")
         )
         answered = (
-            Answer.objects.filter(round_id=OuterRef("pk"))
-            .exclude(response="")
+            Answer.objects.filter(round_id=OuterRef("pk"), response__in=scoring.ANSWERED)
             .exclude(indicator__dimension_id__in=omitted)
             .order_by()
             .values("round_id")
@@ -110,46 +128,42 @@ class RoundQuerySet(models.QuerySet):
         """Validated rounds whose authority consented to publication: what the public may see."""
         return self.filter(status=Round.Status.VALIDATED, publication_consent=True)
 
-    def with_role_of(self, user) -> RoundQuerySet:
-        """Annotate ``my_role``: the user's role in each round's authority (or None)."""
-        role = Membership.objects.filter(user=user, authority=OuterRef("authority")).values("role")[:1]
-        return self.annotate(my_role=Subquery(role))
+    def with_capability(self, user, capability: str) -> RoundQuerySet:
+        """Rounds on which one of the user's roles grants ``capability`` now (the table ``access.GRANTS``)."""
+        from .access import round_filter  # access.py builds its table from this module's models
+
+        condition = round_filter(user, capability)
+        return self.none() if condition is None else self.filter(condition)
+
+    def with_capabilities_of(self, user, *capabilities: str) -> RoundQuerySet:
+        """Annotate ``can_<capability>``: whether the user may do it to each round now."""
+        from .access import round_filter  # access.py builds its table from this module's models
+
+        flags = {}
+        for capability in capabilities:
+            condition = round_filter(user, capability)
+            flags[f"can_{capability}"] = Case(
+                *([] if condition is None else [When(condition, then=Value(True))]),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        return self.annotate(**flags)
 
     def visible_to(self, user) -> RoundQuerySet:
         """Rounds the user may read: their authorities' rounds; for reviewers, every non-draft round."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        mine = Q(authority__memberships__user=user)
-        if is_reviewer(user):
-            return self.filter(mine | ~Q(status=Round.Status.DRAFT)).distinct()
-        return self.filter(mine).distinct()
+        return self.with_capability(user, "view")
 
     def editable_by(self, user) -> RoundQuerySet:
-        """Rounds whose answers the user may change now (their own, in draft or returned)."""
-        if not user.is_authenticated:
-            return self.none()
-        editable = Q(status__in=[Round.Status.DRAFT, Round.Status.RETURNED])
-        if user.is_superuser:
-            return self.filter(editable)
-        return self.filter(editable, authority__memberships__user=user).distinct()
+        """Rounds whose answers the user's role lets them change now (their own, in draft or returned)."""
+        return self.with_capability(user, "edit_answers")
 
     def approvable_by(self, user) -> RoundQuerySet:
-        """Rounds the user may sign off (submit, consent): approvers of the authority."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(
-            authority__memberships__user=user, authority__memberships__role=Membership.Role.APPROVER
-        ).distinct()
+        """Rounds the user may sign off for their authority (submit; consent once validated)."""
+        return self.with_capability(user, "submit")
 
     def reviewable_by(self, user) -> RoundQuerySet:
-        """Rounds the user may review: submitted rounds, for programme reviewers."""
-        if not is_reviewer(user):
-            return self.none()
-        return self.filter(status=Round.Status.SUBMITTED)
+        """Rounds waiting for the user's review: submitted rounds, for programme reviewers."""
+        return self.with_capability(user, "review").filter(status=Round.Status.SUBMITTED)
 
 
 class Round(models.Model):
@@ -206,48 +220,15 @@ class Round(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.VALIDATED and self.publication_consent
 
-    def score_inputs(self) -> dict[str, list[scoring.DimensionInput]]:
-        """Load the round's answers as the two score sets see them: ``self`` and ``validated``."""
-        answers = {
-            a.indicator_id: a for a in Answer.objects.filter(round=self).annotate(evidence_count=Count("evidence"))
-        }
-        reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=self)}
-        omitted = set(self.omitted_dimensions.values_list("pk", flat=True))
-        indicators = (
-            Indicator.objects.filter(version_id=self.version_id)
-            .exclude(dimension_id__in=omitted)
-            .select_related("dimension")
-            .order_by("dimension__order", "dimension__code", "order", "code")
-        )
-        sets: dict[str, dict[str, list]] = {"self": {}, "validated": {}}
-        cores: dict[str, bool] = {}
-        for indicator in indicators:
-            answer, review = answers.get(indicator.pk), reviews.get(indicator.pk)
-            response = answer.response if answer else ""
-            level = answer.level if answer else None
-            common = {
-                "code": indicator.code,
-                "weight": float(indicator.weight),
-                "has_evidence": bool(answer and answer.evidence_count),
-            }
-            cores[indicator.dimension.code] = indicator.dimension.is_core
-            sets["self"].setdefault(indicator.dimension.code, []).append(
-                scoring.IndicatorInput(response=response, level=level, **common)
-            )
-            response, level, na_accepted = scoring.validated_answer(
-                response, level, review.validated_level if review else None, review.na_accepted if review else None
-            )
-            sets["validated"].setdefault(indicator.dimension.code, []).append(
-                scoring.IndicatorInput(response=response, level=level, na_accepted=na_accepted, **common)
-            )
-        return {
-            name: [scoring.DimensionInput(code, cores[code], tuple(items)) for code, items in dimensions.items()]
-            for name, dimensions in sets.items()
-        }
+    def scores(self, sheet: AnswerSheet | None = None) -> dict[str, scoring.RoundScore]:
+        """Score the round from its answers as they are now (live): ``self`` (the city's levels) and ``validated``.
 
-    def scores(self) -> dict[str, scoring.RoundScore]:
-        """Score the round as it is now: ``self`` (the city's levels) and ``validated`` (the reviewer's)."""
-        return {name: scoring.score_round(inputs) for name, inputs in self.score_inputs().items()}
+        Live scores are for a round being filled in or reviewed; a validated round's scores are its
+        snapshot's (``assessments.sheet.round_scores``).
+        """
+        from .sheet import answer_sheet  # the sheet reads these models
+
+        return (sheet or answer_sheet(self)).scores()
 
     @property
     def percent_answered(self) -> int:
@@ -258,11 +239,7 @@ class Round(models.Model):
 class Answer(models.Model):
     """A city's answer to one indicator in one round."""
 
-    class Response(models.TextChoices):
-        UNANSWERED = "", _("Not answered yet")
-        LEVEL = "level", _("A level")
-        NOT_APPLICABLE = "na", _("Not applicable")
-        DONT_KNOW = "dk", _("Don't know")
+    Response = Response
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="answers", verbose_name=_("round"))
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"))
@@ -288,8 +265,8 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "indicator"], name="answer_one_per_indicator"),
             models.CheckConstraint(
-                condition=(Q(response="level") & Q(level__gte=0) & Q(level__lte=4))
-                | (~Q(response="level") & Q(level__isnull=True)),
+                condition=(Q(response=Response.LEVEL) & Q(level__gte=LOWEST_LEVEL) & Q(level__lte=HIGHEST_LEVEL))
+                | (~Q(response=Response.LEVEL) & Q(level__isnull=True)),
                 name="answer_level_matches_response",
             ),
         ]
@@ -353,7 +330,14 @@ class Evidence(models.Model):
 
 
 class ReviewItem(models.Model):
-    """The reviewer's view of one answer: validated level, N/A decision, comment, return."""
+    """The reviewer's view of one answer: validated level, N/A decision, comment, return.
+
+    ``comment`` is the reviewer's word on the answer as it stands. A return is kept with the round
+    of review that made it: the answer as it was (``returned_state``), the comment asking for the
+    change (``returned_comment``) and that review's cycle (``returned_cycle``, the submission it
+    reviewed, 1 for the first). The city's resubmission answers the return, so its comment then
+    leaves ``comment``: it is history, never printed as the word on a later or validated answer.
+    """
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="review_items", verbose_name=_("round"))
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"))
@@ -362,6 +346,13 @@ class ReviewItem(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     returned = models.BooleanField(_("returned to the city"), default=False)
     returned_state = models.JSONField(_("answer when returned"), null=True, blank=True)
+    returned_comment = models.TextField(_("comment when returned"), blank=True)
+    returned_cycle = models.PositiveSmallIntegerField(
+        _("returned in review"),
+        null=True,
+        blank=True,
+        help_text=_("The submission whose review returned the indicator (1 for the first)."),
+    )
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -371,7 +362,12 @@ class ReviewItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "indicator"], name="review_one_per_indicator"),
             models.CheckConstraint(
-                condition=Q(validated_level__isnull=True) | Q(validated_level__lte=4), name="review_level_range"
+                condition=Q(validated_level__isnull=True) | Q(validated_level__lte=HIGHEST_LEVEL),
+                name="review_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_cycle__isnull=True) | Q(returned_cycle__gte=1),
+                name="review_returned_cycle_from_one",
             ),
         ]
 
@@ -433,13 +429,9 @@ def answer_changes(old: dict | None, new: dict | None) -> list[dict]:
     return changes
 
 
-class Band(models.TextChoices):
-    """Names of the score bands (``scoring.BANDS`` holds their thresholds)."""
-
-    INITIAL = "initial", _("Initial")
-    EMERGING = "emerging", _("Emerging")
-    ESTABLISHED = "established", _("Established")
-    ADVANCED = "advanced", _("Advanced")
+def current_rules_version() -> int:
+    """The version of the scoring rules in force (``scoring.RULES_VERSION``), for new snapshots."""
+    return scoring.RULES_VERSION
 
 
 class ScoreSnapshot(models.Model):
@@ -448,6 +440,11 @@ class ScoreSnapshot(models.Model):
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="snapshot", verbose_name=_("round"))
     version = models.ForeignKey(CatalogueVersion, on_delete=models.PROTECT, related_name="+")
     taken_at = models.DateTimeField(auto_now_add=True)
+    rules_version = models.PositiveSmallIntegerField(
+        _("scoring rules version"),
+        default=current_rules_version,
+        help_text=_("The version of the scoring rules the scores were made with."),
+    )
     weights = models.JSONField(help_text=_("Indicator code → weight used."))
     data = models.JSONField(help_text=_("Both score sets in full."))
     self_headline = models.FloatField(null=True)
@@ -462,6 +459,10 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} scores"
+
+    def scores(self) -> dict[str, scoring.RoundScore]:
+        """Both score sets as frozen: ``self`` and ``validated``."""
+        return {name: scoring.round_score_from_data(data) for name, data in self.data.items()}
 
 
 class SnapshotDimension(models.Model):

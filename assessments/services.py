@@ -22,9 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from indicators.models import CatalogueVersion, Indicator
+from indicators.models import CatalogueVersion, Dimension, Indicator
+from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 from outbox.services import mail_queue
 
+from . import access, scoring
+from .access import Capability
 from .models import (
     Answer,
     AnswerRevision,
@@ -36,8 +39,9 @@ from .models import (
     ScoreSnapshot,
     SnapshotDimension,
     StatusEvent,
-    is_reviewer,
 )
+
+LEVEL_RANGE = {"lowest": LOWEST_LEVEL, "highest": HIGHEST_LEVEL}
 
 
 class WorkflowError(ValidationError):
@@ -78,6 +82,7 @@ class MissingItem:
 @transaction.atomic
 def round_create(*, authority: Authority, period: str, actor, due_date=None, version=None) -> Round:
     """Open a round for an authority, pinned to the current published catalogue version."""
+    access.require(actor, Capability.OPEN_ROUND, authority)
     version = version or CatalogueVersion.objects.current()
     if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
         raise WorkflowError(_("No published catalogue version to assess against."))
@@ -117,6 +122,25 @@ def _ensure_indicator_editable(round: Round, indicator: Indicator) -> None:
         raise WorkflowError(_("Only the indicators the reviewer returned can be changed now."))
 
 
+@transaction.atomic
+def round_dimension_toggle(*, round: Round, dimension: Dimension, actor) -> Round:
+    """Leave an optional dimension out of a draft round, or take it back in; the history records it."""
+    round = _lock(round)
+    access.require(actor, Capability.TOGGLE_DIMENSIONS, round)
+    if dimension.version_id != round.version_id or not dimension.optional:
+        raise WorkflowError(_("Only the optional dimensions of the round's catalogue can be left out."))
+    if round.status != Round.Status.DRAFT:
+        raise WorkflowError(_("Only a draft round's optional dimensions can be left out."))
+    if round.omitted_dimensions.filter(pk=dimension.pk).exists():
+        round.omitted_dimensions.remove(dimension)
+        note = _("“%(dimension)s” assessed after all") % {"dimension": dimension.name}
+    else:
+        round.omitted_dimensions.add(dimension)
+        note = _("“%(dimension)s” left out (optional)") % {"dimension": dimension.name}
+    StatusEvent.objects.create(round=round, from_status=round.status, to_status=round.status, actor=actor, note=note)
+    return round
+
+
 # --- answers and evidence ----------------------------------------------------------------------
 
 
@@ -138,6 +162,7 @@ def answer_save(
     it is acknowledged with the answer as that save left it, and changes nothing.
     """
     round = _lock(round)
+    access.require(actor, Capability.EDIT_ANSWERS, round)
     if save_id is not None:
         committed = Answer.objects.filter(round=round, indicator=indicator, save_id=save_id).first()
         if committed is not None:
@@ -145,8 +170,8 @@ def answer_save(
     _ensure_indicator_editable(round, indicator)
     if response != Answer.Response.LEVEL:
         level = None
-    if response == Answer.Response.LEVEL and (level is None or not 0 <= level <= 4):
-        raise WorkflowError(_("Choose a level from 0 to 4."))
+    if response == Answer.Response.LEVEL and level not in LEVELS:
+        raise WorkflowError(_("Choose a level from %(lowest)d to %(highest)d.") % LEVEL_RANGE)
     if response == Answer.Response.NOT_APPLICABLE and not indicator.na_allowed:
         raise WorkflowError(_("This indicator cannot be answered as not applicable."))
     if response not in Answer.Response.values:
@@ -199,6 +224,7 @@ def evidence_add(
 ) -> Evidence:
     """Attach a file or a link to an answer (creating the answer if it has none yet)."""
     round = _lock(round)
+    access.require(actor, Capability.EDIT_EVIDENCE, round)
     _ensure_indicator_editable(round, indicator)
     if bool(file) == bool(url):
         raise WorkflowError(_("Give either a file or a link."))
@@ -222,7 +248,9 @@ def evidence_add(
 def evidence_remove(*, evidence: Evidence, actor) -> None:
     """Remove a piece of evidence (its file goes once the removal is committed)."""
     answer = evidence.answer
-    _ensure_indicator_editable(_lock(answer.round), answer.indicator)
+    round = _lock(answer.round)
+    access.require(actor, Capability.EDIT_EVIDENCE, round)
+    _ensure_indicator_editable(round, answer.indicator)
     old = answer.state()
     stored = evidence.file.name if evidence.file else None
     evidence.delete()
@@ -268,13 +296,16 @@ def round_problems(round: Round) -> list[MissingItem]:
 def round_submit(*, round: Round, actor) -> Round:
     """Sign off and lock the round (approvers only); refused with every missing item."""
     round = _lock(round)
-    if not Round.objects.approvable_by(actor).filter(pk=round.pk).exists():
-        raise WorkflowError(_("Only an approver of %(authority)s can submit.") % {"authority": round.authority})
+    access.require(actor, Capability.SUBMIT, round)
     if not round.is_editable:
         raise WorkflowError(_("This round has already been submitted."))
     problems = round_problems(round)
     if problems:
         raise SubmissionRefused(problems)
+    if round.status == Round.Status.RETURNED:
+        # The resubmission answers the return: its comments stay with the review that returned
+        # them (returned_comment), and are no longer the reviewer's word on the answers.
+        ReviewItem.objects.filter(round=round, returned=True).update(comment="", updated_at=timezone.now())
     _change_status(
         round,
         Round.Status.SUBMITTED,
@@ -310,8 +341,7 @@ class ReviewAction:
 def round_review(*, round: Round, actor, decisions: dict[int, Decision], action: str) -> Round:
     """Record the reviewer's decisions (indicator id → Decision), then save, return or validate."""
     round = _lock(round)
-    if not is_reviewer(actor):
-        raise WorkflowError(_("Only programme reviewers can review rounds."))
+    access.require(actor, Capability.REVIEW, round)
     if round.status != Round.Status.SUBMITTED:
         raise WorkflowError(_("Only a submitted round can be reviewed."))
     if action not in ReviewAction.ALL:
@@ -319,8 +349,8 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
     indicators = {i.pk: i for i in round_indicators(round)}
     if not set(decisions) <= set(indicators):
         raise WorkflowError(_("Only indicators of this round can be reviewed."))
-    if any(d.validated_level is not None and not 0 <= d.validated_level <= 4 for d in decisions.values()):
-        raise WorkflowError(_("Choose a level from 0 to 4."))
+    if any(d.validated_level is not None and d.validated_level not in LEVELS for d in decisions.values()):
+        raise WorkflowError(_("Choose a level from %(lowest)d to %(highest)d.") % LEVEL_RANGE)
     answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).prefetch_related("evidence")}
     items = {item.indicator_id: item for item in ReviewItem.objects.filter(round=round)}
 
@@ -344,12 +374,18 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
             item.returned = pk in to_return
             if item.returned:
                 item.returned_state = answer.state() if answer else None
+                item.returned_comment = item.comment
+                item.returned_cycle = round.submission_count
         elif action == ReviewAction.VALIDATE:
-            # Levels the reviewer left alone are validated as the city gave them.
-            if item.validated_level is None and answer and answer.response == Answer.Response.LEVEL:
-                item.validated_level = answer.level
-            if item.na_accepted is None and answer and answer.response == Answer.Response.NOT_APPLICABLE:
-                item.na_accepted = True
+            # What the reviewer left alone is validated as the city gave it (scoring's one rule).
+            if answer:
+                response, level, na_accepted = scoring.validated_answer(
+                    answer.response, answer.level, item.validated_level, item.na_accepted
+                )
+                if response == Answer.Response.LEVEL:
+                    item.validated_level = level
+                if answer.response == Answer.Response.NOT_APPLICABLE:
+                    item.na_accepted = na_accepted
             item.returned = False
         if item.pk or decision is not None or action == ReviewAction.VALIDATE:
             item.save()
@@ -367,7 +403,7 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
 
 @transaction.atomic
 def snapshot_take(*, round: Round) -> ScoreSnapshot:
-    """Freeze both score sets of a validated round, with the catalogue version and weights used."""
+    """Freeze both score sets of a validated round, with the catalogue version, weights and scoring rules used."""
     if round.status != Round.Status.VALIDATED:
         raise WorkflowError(_("Scores are frozen only when a round is validated."))
     if ScoreSnapshot.objects.filter(round=round).exists():
@@ -378,6 +414,7 @@ def snapshot_take(*, round: Round) -> ScoreSnapshot:
     snapshot = ScoreSnapshot.objects.create(
         round=round,
         version_id=round.version_id,
+        rules_version=scoring.RULES_VERSION,
         weights={code: str(weight) for code, weight in weights.items()},
         data={name: asdict(score) for name, score in scores.items()},
         self_headline=scores["self"].headline,
@@ -407,10 +444,7 @@ def snapshot_take(*, round: Round) -> ScoreSnapshot:
 def round_set_consent(*, round: Round, actor, consent: bool) -> Round:
     """Give or withdraw the authority's consent to publish a validated round (approvers only)."""
     round = _lock(round)
-    if not Round.objects.approvable_by(actor).filter(pk=round.pk).exists():
-        raise WorkflowError(
-            _("Only an approver of %(authority)s can decide on publication.") % {"authority": round.authority}
-        )
+    access.require(actor, Capability.CONSENT, round)
     if round.status != Round.Status.VALIDATED:
         raise WorkflowError(_("Only a validated round can be published."))
     round.publication_consent = consent

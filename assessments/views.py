@@ -1,10 +1,15 @@
-"""Pages of the assessment workflow. Every object is fetched through a permission scope."""
+"""Pages of the assessment workflow. Every object is fetched through a permission scope.
+
+Who may do what is ``access.GRANTS``'s to say: views fetch rounds with ``_round`` (a 404 for a round
+the user may not see, a 403 page for an action their role does not allow now) and hand templates
+the user's ``capabilities``, never a role.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, When
+from django.db.models import Case, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from indicators.models import Dimension, Indicator
-from reports.models import ReportJob
 
-from . import services
+from . import access, services
+from .access import Capability
 from .forms import AnswerForm, EvidenceForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
 from .models import (
     Answer,
@@ -22,14 +27,13 @@ from .models import (
     Authority,
     Band,
     Evidence,
-    Membership,
     ReviewItem,
     Round,
     StatusEvent,
     answer_changes,
     is_reviewer,
 )
-from .scoring import percent
+from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
 from .uploads import content_type_for
 
 QUEUE_PAGE_SIZE = 25
@@ -39,9 +43,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _round(request: HttpRequest, pk: int) -> Round:
-    """The round, if the user may see it; a 404 otherwise, whoever owns it."""
-    return get_object_or_404(Round.objects.visible_to(request.user).select_related("authority", "version"), pk=pk)
+def _round(request: HttpRequest, pk: int, capability: Capability = Capability.VIEW) -> Round:
+    """The round, if the user may see it (a 404 otherwise, whoever owns it) and do ``capability`` now (AccessDenied)."""
+    return access.access_round(
+        request.user, pk, capability, rounds=Round.objects.select_related("authority", "version")
+    )
 
 
 def _indicator(round: Round, code: str) -> Indicator:
@@ -57,12 +63,9 @@ def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -
     return render(request, "refused.html", {"message": message, "back": back}, status=status)
 
 
-def _can_edit(request: HttpRequest, round: Round) -> bool:
-    return Round.objects.editable_by(request.user).filter(pk=round.pk).exists()
-
-
-def _can_approve(request: HttpRequest, round: Round) -> bool:
-    return Round.objects.approvable_by(request.user).filter(pk=round.pk).exists()
+def _denied(request: HttpRequest, denied: access.AccessDenied, pk: int) -> HttpResponse:
+    """Refuse an action the user's role does not allow now: a 403 page that says why."""
+    return _refused(request, str(denied), reverse("round_detail", args=[pk]), status=403)
 
 
 # --- home and rounds -----------------------------------------------------------------------------
@@ -75,14 +78,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .filter(authority__memberships__user=request.user)
         .select_related("authority")
         .with_progress()
-        .with_role_of(request.user)
+        .with_capabilities_of(request.user, Capability.SUBMIT, Capability.CONSENT)
         .order_by("authority__name", "-period")
     )
     waiting = Round.objects.reviewable_by(request.user).count() if is_reviewer(request.user) else None
-    can_open = (
-        Authority.objects.filter(memberships__user=request.user, memberships__role=Membership.Role.APPROVER).exists()
-        or request.user.is_superuser
-    )
+    can_open = access.authorities_where(request.user, Capability.OPEN_ROUND).exists()
     return render(
         request,
         "assessments/home.html",
@@ -92,12 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def round_create(request: HttpRequest) -> HttpResponse:
     """Open a round for one of the user's authorities (approvers and administrators)."""
-    if request.user.is_superuser:
-        authorities = Authority.objects.all()
-    else:
-        authorities = Authority.objects.filter(
-            memberships__user=request.user, memberships__role=Membership.Role.APPROVER
-        )
+    authorities = access.authorities_where(request.user, Capability.OPEN_ROUND)
     if not authorities.exists():
         raise Http404
     form = RoundCreateForm(request.POST or None, authorities=authorities)
@@ -112,33 +107,52 @@ def round_create(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/round_form.html", {"form": form})
 
 
-def _dimension_progress(round: Round) -> list[dict]:
-    """Each dimension of the round with how many of its indicators are answered, and its live self-assessed score."""
-    answered = dict(
-        Answer.objects.filter(round=round)
-        .exclude(response="")
-        .values_list("indicator__dimension_id")
-        .annotate(n=Count("pk"))
-    )
-    omitted = set(round.omitted_dimensions.values_list("pk", flat=True))
-    scores = round.scores()["self"]
+def _dimension_progress(round: Round, sheet: AnswerSheet | None = None, scores: dict | None = None) -> list[dict]:
+    """Each dimension of the round: how far it is answered, and its score (live until validated, then frozen)."""
+    sheet = sheet or answer_sheet(round)
+    progress = sheet.progress()
+    score_set = VALIDATED if round.status == Round.Status.VALIDATED else SELF
+    scores = (scores or round_scores(round, sheet))[score_set]
     bands = dict(Band.choices)
-    dimensions = Dimension.objects.filter(version_id=round.version_id).annotate(total=Count("indicators"))
-    progress = []
-    for d in dimensions.order_by("order", "code"):
-        score = scores.dimension(d.code)
-        progress.append(
+    steps = []
+    for d in sheet.dimensions:
+        counts, score = progress.get(d.code), scores.dimension(d.code)
+        steps.append(
             {
                 "dimension": d,
-                "answered": answered.get(d.pk, 0),
-                "total": d.total,
-                "percent": percent(answered.get(d.pk, 0), d.total),
-                "omitted": d.pk in omitted,
+                "omitted": d.left_out,
+                "progress": counts,
+                "answered": counts.answered if counts else 0,
+                "dont_know": counts.dont_know if counts else 0,
+                "total": counts.indicators if counts else 0,
+                "percent": counts.percent if counts else 0,
                 "score": score,
+                "score_set": score_set,
                 "band": bands.get(score.band, "") if score else "",
             }
         )
-    return progress
+    return steps
+
+
+def _score_table(round: Round, sheet: AnswerSheet, scores: dict) -> dict:
+    """The round page's scores: live self-assessed ones until validation, then both frozen sets side by side."""
+    frozen = round.status == Round.Status.VALIDATED
+    official = scores[VALIDATED if frozen else SELF]
+    bands = dict(Band.choices)
+    rows = score_rows(sheet, scores, validated=frozen)
+    return {
+        "scores_frozen": frozen,
+        "snapshot": round.snapshot if frozen else None,
+        "score_rows": rows,
+        "self_scores": scores[SELF],
+        "validated_scores": scores[VALIDATED] if frozen else None,
+        "official_scores": official,
+        "self_band": bands.get(scores[SELF].band, ""),
+        "validated_band": bands.get(scores[VALIDATED].band, "") if frozen else "",
+        "headline_gap": scores[VALIDATED].headline - scores[SELF].headline
+        if frozen and scores[VALIDATED].headline is not None and scores[SELF].headline is not None
+        else None,
+    }
 
 
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -149,17 +163,17 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("indicator__dimension")
         .order_by("indicator__dimension__order", "indicator__order")
     )
+    sheet = answer_sheet(round)
+    scores = round_scores(round, sheet)
     return render(
         request,
         "assessments/round_detail.html",
         {
             "round": round,
-            "progress": _dimension_progress(round),
+            "progress": _dimension_progress(round, sheet, scores),
+            **_score_table(round, sheet, scores),
             "returned": returned,
-            "can_edit": _can_edit(request, round),
-            "can_approve": _can_approve(request, round),
-            "can_review": Round.objects.reviewable_by(request.user).filter(pk=round.pk).exists(),
-            "report_job": ReportJob.objects.filter(round=round).first(),
+            "capabilities": access.capabilities(request.user, round),
         },
     )
 
@@ -167,19 +181,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Leave an optional dimension out of the round, or take it back in (draft only)."""
-    round = _round(request, pk)
+    try:
+        round = _round(request, pk, Capability.TOGGLE_DIMENSIONS)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code, optional=True)
-    if round.status != Round.Status.DRAFT or not _can_edit(request, round):
-        return _refused(
-            request,
-            _("Only a draft round's optional dimensions can be left out."),
-            reverse("round_detail", args=[round.pk]),
-            status=403,
-        )
-    if round.omitted_dimensions.filter(pk=dimension.pk).exists():
-        round.omitted_dimensions.remove(dimension)
-    else:
-        round.omitted_dimensions.add(dimension)
+    try:
+        services.round_dimension_toggle(round=round, dimension=dimension, actor=request.user)
+    except services.WorkflowError as error:
+        return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
     return redirect("round_detail", round.pk)
 
 
@@ -225,7 +235,7 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     indicators = list(
         dimension.indicators.order_by("order", "code").prefetch_related("examples", "resources", "sdg_targets")
     )
-    can_edit = _can_edit(request, round)
+    can_edit = access.can(request.user, Capability.EDIT_ANSWERS, round)
     progress = _dimension_progress(round)
     codes = [p["dimension"].code for p in progress]
     position = codes.index(code)
@@ -257,7 +267,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """
     round = _round(request, pk)
     indicator = _indicator(round, code)
-    if not _can_edit(request, round):
+    if not access.can(request.user, Capability.EDIT_ANSWERS, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = AnswerForm(request.POST, indicator=indicator, prefix=indicator.code)
     if not form.is_valid():
@@ -329,7 +339,7 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Attach a file or a link to one answer."""
     round = _round(request, pk)
     indicator = _indicator(round, code)
-    if not _can_edit(request, round):
+    if not access.can(request.user, Capability.EDIT_EVIDENCE, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"{indicator.code}-evidence")
     if form.is_valid():
@@ -367,7 +377,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
     round, indicator = evidence.answer.round, evidence.answer.indicator
-    if not _can_edit(request, round):
+    if not access.can(request.user, Capability.EDIT_EVIDENCE, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     try:
         services.evidence_remove(evidence=evidence, actor=request.user)
@@ -385,6 +395,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not evidence.file:
         raise Http404
     try:
+        access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, evidence.answer.round_id)
+    try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
@@ -398,9 +412,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Show what is missing, or sign off and lock the round (approvers)."""
-    round = _round(request, pk)
-    if not _can_approve(request, round):
-        raise Http404
+    try:
+        round = _round(request, pk, Capability.SUBMIT)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     problems = services.round_problems(round) if round.is_editable else []
     if request.method == "POST":
         try:
@@ -423,9 +438,11 @@ def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _round(request, pk)
-    if not _can_approve(request, round):
-        raise Http404
+    """Give or withdraw the authority's consent to publish a validated round (approvers)."""
+    try:
+        round = _round(request, pk, Capability.CONSENT)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     try:
         services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
     except services.WorkflowError as error:
@@ -466,15 +483,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review a submitted round: validated levels, N/A decisions, comments; return or validate."""
-    round = _round(request, pk)
-    if not is_reviewer(request.user):
-        raise Http404
-    indicators = list(services.round_indicators(round))
-    answers = {
-        a.indicator_id: a
-        for a in Answer.objects.filter(round=round).prefetch_related("evidence").select_related("updated_by")
-    }
-    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round)}
+    try:
+        round = _round(request, pk, Capability.REVIEW)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
+    sheet = answer_sheet(round).with_evidence()
+    indicators, answers, reviews = sheet.indicators, sheet.answers, sheet.reviews
     reviewing = round.status == Round.Status.SUBMITTED
     rows = []
     for indicator in indicators:
@@ -488,17 +502,23 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
             }
         data = request.POST if request.method == "POST" else None
         answer = answers.get(indicator.pk)
+        # A returned indicator, now resubmitted: what the city changed since (empty: nothing).
+        changes = (
+            answer_changes(review.returned_state, answer.state() if answer else None)
+            if review and review.returned and round.status == Round.Status.SUBMITTED
+            else None
+        )
         rows.append(
             {
                 "indicator": indicator,
                 "answer": answer,
                 "review": review,
-                "changes": answer_changes(review.returned_state, answer.state() if answer else None)
-                if review and review.returned and round.status == Round.Status.SUBMITTED
-                else None,
+                "changes": changes,
+                "unchanged": changes == [],
                 "form": ReviewDecisionForm(data, initial=initial, prefix=indicator.code),
             }
         )
+    resubmitted = [row for row in rows if row["changes"] is not None]
     if request.method == "POST":
         if not reviewing:
             return _refused(
@@ -526,7 +546,13 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessments/round_review.html",
-        {"round": round, "rows": rows, "reviewing": reviewing},
+        {
+            "round": round,
+            "rows": rows,
+            "reviewing": reviewing,
+            "returns_changed": [row for row in resubmitted if not row["unchanged"]],
+            "returns_unchanged": [row for row in resubmitted if row["unchanged"]],
+        },
         status=422 if request.method == "POST" else 200,
     )
 

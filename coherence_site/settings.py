@@ -250,9 +250,12 @@ FILE_UPLOAD_HANDLERS = [
 
 # JSON API (/api/v1/): read-only, session or token authentication, paginated.
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request without credentials with the first class's challenge, so
+    # it gets 401 with "WWW-Authenticate: Token"; Session first would give 403, with no challenge.
+    # 403 stays for credentials without the right (a session's write without its CSRF token).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "coherence_site.pagination.ApiPagination",

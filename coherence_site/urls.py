@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,12 @@ from . import accounts, language
 @login_not_required
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico; the icon is an SVG among the static files."""
+    return redirect(static("favicon.svg"))
 
 
 admin.site.site_header = _("Coherence administration")
@@ -27,5 +35,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

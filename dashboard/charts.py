@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 Figure = dict[str, Any]
@@ -24,6 +25,7 @@ SELF_COLOUR = "#E69F00"
 VALIDATED_COLOUR = "#0072B2"
 NEUTRAL = "#555555"
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+# One per level of the answer scale (indicators/rules.py), lowest first.
 LEVEL_COLOURS = ("#b2182b", "#ef8a62", "#fddbc7", "#67a9cf", "#2166ac")
 LEVEL_PATTERNS = ("x", "/", "", ".", "+")
 
@@ -52,7 +54,7 @@ class HeatmapRow:
 @dataclass(frozen=True)
 class LevelDistribution:
     indicator: str
-    counts: tuple[int, int, int, int, int]  # authorities at validated level 0, 1, 2, 3, 4
+    counts: tuple[int, ...]  # authorities at each validated level of the scale, lowest first
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class SelfValidatedPoint:
     authority: str
     self_score: float
     validated_score: float
+
+
+def separators() -> str:
+    """Plotly's decimal and thousands separators, from the active language's number format."""
+    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
 
 
 def _label(score: float | None) -> str:
@@ -77,6 +84,7 @@ def _figure(data: list[dict], title: str, subtitle: str = "", *, height: int = 3
         "layout": {
             "title": {"text": text, "x": 0, "xanchor": "left"},
             "font": {"family": "Noto Sans, DejaVu Sans, sans-serif", "size": 12, "color": "#222"},
+            "separators": separators(),
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
             "margin": {"l": 50, "r": 20, "t": 70, "b": 50},
@@ -165,12 +173,12 @@ def level_distribution_figure(
         {
             "type": "bar",
             "orientation": "h",
-            "name": level_labels[level],
+            "name": label,
             "y": [row.indicator for row in rows],
-            "x": [row.counts[level] for row in rows],
-            "marker": {"color": LEVEL_COLOURS[level], "pattern": {"shape": LEVEL_PATTERNS[level]}},
+            "x": [row.counts[n] for row in rows],
+            "marker": {"color": LEVEL_COLOURS[n], "pattern": {"shape": LEVEL_PATTERNS[n]}},
         }
-        for level in range(5)
+        for n, label in enumerate(level_labels)
     ]
     return _figure(
         data,

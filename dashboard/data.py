@@ -11,11 +11,13 @@ from statistics import median
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators.models import Dimension, Level
+from indicators.rules import LEVELS
 
 from . import charts
 
@@ -168,7 +170,7 @@ def profile_panel(rounds: QuerySet, peers: QuerySet, authority_slug: str | None,
     enough = len(authorities) >= MIN_PEERS
     medians = {code: median(values) if enough and len(values) >= MIN_PEERS else None for code, values in scores.items()}
     name = own_round.authority.name
-    group_label = own_round.authority.get_kind_display() if peer_by == "kind" else group
+    group_label = own_round.authority.get_kind_display() if peer_by == "kind" else own_round.authority.region_name
     title = _("%(name)s %(period)s against the median of its peers") % {"name": name, "period": own_round.period}
     if enough:
         summary = ngettext(
@@ -213,7 +215,7 @@ def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_code: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
+    by_code: dict[str, list[int]] = defaultdict(lambda: [0] * len(LEVELS))
     for code, level, n in counts:
         by_code[code][level] += n
     mean = {code: sum(level * n for level, n in enumerate(c)) / sum(c) for code, c in by_code.items() if sum(c)}
@@ -226,19 +228,19 @@ def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
         title,
         summary="",
         headers=[_("Indicator"), *labels, _("Mean level")],
-        rows=[[row.indicator, *row.counts, f"{mean[row.indicator]:.1f}"] for row in rows],
+        rows=[[row.indicator, *row.counts, number_format(mean[row.indicator], 1)] for row in rows],
     )
     if not rows:
         panel.summary = _("No validated levels match these filters.")
         return panel
     panel.summary = ngettext(
-        "The indicator with the lowest mean validated level is %(code)s (mean %(mean).1f).",
-        "The %(n)d indicators with the lowest mean validated level; the weakest is %(code)s (mean %(mean).1f).",
+        "The indicator with the lowest mean validated level is %(code)s (mean %(mean)s).",
+        "The %(n)d indicators with the lowest mean validated level; the weakest is %(code)s (mean %(mean)s).",
         len(rows),
     ) % {
         "n": len(rows),
         "code": weakest[0],
-        "mean": mean[weakest[0]],
+        "mean": number_format(mean[weakest[0]], 1),
     }
     panel.figure = charts.level_distribution_figure(
         rows, title=title, subtitle=_("Number of authorities at each validated level"), level_labels=labels

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Authority, Round
+from assessments.places import place_name
 
 PEER_GROUPS = [("kind", _("Same kind of authority")), ("region", _("Same world region"))]
 
@@ -50,8 +51,8 @@ class RoundFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset: QuerySet | None = None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
         values = self.queryset.order_by()
-        self.filters["country"].extra["choices"] = _pairs(values.values_list("authority__country", flat=True))
-        self.filters["region"].extra["choices"] = _pairs(values.values_list("authority__region", flat=True))
+        self.filters["country"].extra["choices"] = _places(values.values_list("authority__country", flat=True))
+        self.filters["region"].extra["choices"] = _places(values.values_list("authority__region", flat=True))
         self.filters["period"].extra["choices"] = _pairs(values.values_list("period", flat=True), reverse=True)
         self.filters["version"].extra["choices"] = _pairs(values.values_list("version__number", flat=True))
         self.filters["authority"].extra["choices"] = sorted(
@@ -64,6 +65,11 @@ class RoundFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Period, authority and peer group choose what the charts show, not which rounds count."""
         return queryset
+
+
+def _places(values) -> list[tuple[str, str]]:
+    """Countries or regions as stored, named and ordered in the active language."""
+    return sorted(((v, place_name(v)) for v in {str(v) for v in values if v}), key=lambda pair: pair[1])
 
 
 def _pairs(values, reverse: bool = False) -> list[tuple[str, str]]:

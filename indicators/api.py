@@ -13,7 +13,7 @@ from .models import CatalogueVersion, Dimension, Indicator
 BAD_REQUEST = OpenApiResponse(
     OpenApiTypes.OBJECT, description="A query parameter is invalid: each one is named with what is wrong with it."
 )
-FORBIDDEN = OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in: no session and no valid token.")
+UNAUTHORIZED = OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in: no session and no valid token.")
 
 
 @extend_schema_field(serializers.ChoiceField(choices=CatalogueVersion.Status.choices), component_name="CatalogueStatus")
@@ -57,7 +57,7 @@ class CatalogueVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema(responses={200: CatalogueVersionSerializer, 400: BAD_REQUEST, 403: FORBIDDEN})
+@extend_schema(responses={200: CatalogueVersionSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED})
 class CatalogueList(generics.ListAPIView):
     """Catalogue versions, published and retired (drafts too for staff), with dimensions and indicators."""
 

@@ -19,7 +19,8 @@ from django.core.validators import URLValidator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .models import LEVELS, CatalogueVersion, Dimension, SdgTarget
+from .models import CatalogueVersion, Dimension, SdgTarget
+from .rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 
 FORMAT = "coherence-catalogue/1"
 LANGS = [code for code, _name in settings.LANGUAGES]
@@ -263,7 +264,7 @@ def _check_indicator(
     except (InvalidOperation, ValueError):
         c.add(f"{where} weight", _("must be a number above 0 and below 1000, with at most two decimals"))
     c.boolean(f"{where} na_allowed", indicator.get("na_allowed"))
-    c.integer(f"{where} evidence_from_level", indicator.get("evidence_from_level"), 1, 4)
+    c.integer(f"{where} evidence_from_level", indicator.get("evidence_from_level"), LOWEST_LEVEL + 1, HIGHEST_LEVEL)
     targets = indicator.get("sdg_targets")
     if not isinstance(targets, list):
         c.add(f"{where} sdg_targets", _("must be a list of SDG target codes"))

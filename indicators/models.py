@@ -11,26 +11,8 @@ from django.db import models
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
-LEVELS = (0, 1, 2, 3, 4)
-
-
-class Level(models.IntegerChoices):
-    """The answer scale every indicator shares."""
-
-    NOT_IN_PLACE = 0, _("Not in place")
-    INITIAL = 1, _("Initial")
-    PARTIAL = 2, _("Partial")
-    OPERATIONAL = 3, _("Operational")
-    INSTITUTIONALISED = 4, _("Institutionalised")
-
-
-LEVEL_MEANINGS = {
-    Level.NOT_IN_PLACE: _("Nothing exists or is being considered."),
-    Level.INITIAL: _("Ad hoc or informal, or planned or drafted but not adopted."),
-    Level.PARTIAL: _("Adopted or formal, but limited in scope, coverage or operation."),
-    Level.OPERATIONAL: _("In place, working, covering the main groups or areas."),
-    Level.INSTITUTIONALISED: _("Operational, resourced, reviewed regularly, sustained across administrations."),
-}
+# The answer scale and the kinds of dimension are rules of the methodology, stated in rules.py.
+from .rules import EVIDENCE_FROM_LEVEL, HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL, DimensionKind, Level
 
 
 class Framework(models.Model):
@@ -136,9 +118,7 @@ class DimensionQuerySet(models.QuerySet):
 
 
 class Dimension(models.Model):
-    class Kind(models.TextChoices):
-        CORE = "core", _("Core")
-        SUPPLEMENTARY = "supplementary", _("Supplementary")
+    Kind = DimensionKind
 
     version = models.ForeignKey(
         CatalogueVersion, on_delete=models.CASCADE, related_name="dimensions", verbose_name=_("version")
@@ -191,7 +171,9 @@ class Indicator(models.Model):
     suggestion = models.TextField(_("suggestion for moving up"))
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     na_allowed = models.BooleanField(_("N/A allowed"), default=False)
-    evidence_from_level = models.PositiveSmallIntegerField(_("evidence required from level"), default=2)
+    evidence_from_level = models.PositiveSmallIntegerField(
+        _("evidence required from level"), default=EVIDENCE_FROM_LEVEL
+    )
     sdg_targets = models.ManyToManyField(
         SdgTarget, related_name="indicators", blank=True, verbose_name=_("SDG targets")
     )
@@ -213,7 +195,7 @@ class Indicator(models.Model):
             models.UniqueConstraint(fields=["version", "code"], name="indicator_code_unique_in_version"),
             models.CheckConstraint(condition=Q(weight__gt=0), name="indicator_weight_positive"),
             models.CheckConstraint(
-                condition=Q(evidence_from_level__gte=1, evidence_from_level__lte=4),
+                condition=Q(evidence_from_level__gte=LOWEST_LEVEL + 1, evidence_from_level__lte=HIGHEST_LEVEL),
                 name="indicator_evidence_level_range",
             ),
         ]

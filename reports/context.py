@@ -3,6 +3,8 @@
 ``report_facts`` gathers the inputs as plain data; their fingerprint identifies the report, so
 unchanged inputs give the same report text (the report's date is the date of its data, not of
 its rendering). ``report_context`` turns the facts into what the template shows, in one language.
+Both read the round through one answer sheet (``assessments.sheet``), loaded once per render; a
+validated round's scores and its trend come from snapshots, never from a live score.
 
 The charts come in one of two forms of the same Plotly figures: SVG exported by kaleido (a headless
 Chromium) for the PDF, which only the worker renders, or the figure JSON that plotly.js draws in the
@@ -15,39 +17,35 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import date
-from statistics import mean
 from typing import Any, Literal
 
-from django.db.models import Count, Max
+from django.db.models import Max, prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from assessments.models import Answer, Band, ReviewItem, Round, SnapshotDimension, StatusEvent, answer_label
-from assessments.scoring import BANDS, POINTS_PER_LEVEL, minimum_applicable
-from assessments.services import round_indicators
+from assessments import scoring
+from assessments.models import Answer, Band, Round, SnapshotDimension, StatusEvent, answer_label
+from assessments.sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
 from dashboard.charts import DimensionBar, TrendPoint, profile_figure, trend_figure
-from indicators.models import LEVEL_MEANINGS, Indicator, Level
+from indicators.rules import methodology
 
 from . import rendering
 
 # Raise when the report's content or layout changes, so that older files are not reused.
-REPORT_FORMAT = 1
+# 2: a validated round's scores and trend come from its snapshot; SDG averages leave out N/A.
+REPORT_FORMAT = 2
 SUGGEST_BELOW_LEVEL = 3
 
 # "svg": inline SVG for the PDF (the worker); "figures": figure JSON for plotly.js (the preview).
 Charts = Literal["svg", "figures"]
 
 
-def report_facts(round: Round) -> dict[str, Any]:
-    """Every input of the report as plain, JSON-ready data."""
-    answers = {
-        a.indicator_id: a
-        for a in Answer.objects.filter(round=round).prefetch_related("evidence").annotate(n=Count("evidence"))
-    }
-    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round)}
+def report_facts(round: Round, sheet: AnswerSheet | None = None) -> dict[str, Any]:
+    """Every input of the report as plain, JSON-ready data (``sheet``: the round's, with its evidence)."""
+    sheet = sheet or answer_sheet(round).with_evidence()
     items = {}
-    for indicator in round_indicator_list(round):
-        answer, review = answers.get(indicator.pk), reviews.get(indicator.pk)
+    for indicator in sheet.indicators:
+        answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
         items[indicator.code] = {
             "answer": answer.state() if answer else None,
             "review": {
@@ -59,21 +57,20 @@ def report_facts(round: Round) -> dict[str, Any]:
             else None,
         }
     last_change = max(
-        filter(
-            None,
-            [
-                Answer.objects.filter(round=round).aggregate(t=Max("updated_at"))["t"],
-                ReviewItem.objects.filter(round=round).aggregate(t=Max("updated_at"))["t"],
-                StatusEvent.objects.filter(round=round).aggregate(t=Max("at"))["t"],
-            ],
-        ),
+        [
+            *(a.updated_at for a in sheet.answers.values()),
+            *(r.updated_at for r in sheet.reviews.values()),
+            *filter(None, [StatusEvent.objects.filter(round=round).aggregate(t=Max("at"))["t"]]),
+        ],
         default=round.created_at,
     )
-    earlier = (
+    # The trend: frozen validated scores of the authority's rounds on this catalogue version, up to
+    # this one (its own, once validated, from its snapshot like the others; never a live score).
+    trend = (
         SnapshotDimension.objects.filter(
             snapshot__round__authority_id=round.authority_id,
             snapshot__version_id=round.version_id,
-            snapshot__round__period__lt=round.period,
+            snapshot__round__period__lte=round.period,
             score_set=SnapshotDimension.ScoreSet.VALIDATED,
         )
         .order_by("snapshot__round__period", "dimension")
@@ -87,16 +84,12 @@ def report_facts(round: Round) -> dict[str, Any]:
             "period": round.period,
             "status": round.status,
             "version": round.version.number,
-            "omitted": sorted(round.omitted_dimensions.values_list("code", flat=True)),
+            "omitted": sorted(d.code for d in sheet.left_out),
         },
         "as_of": last_change.date().isoformat(),
         "items": items,
-        "earlier": [list(row) for row in earlier],
+        "trend": [list(row) for row in trend],
     }
-
-
-def round_indicator_list(round: Round) -> list[Indicator]:
-    return list(round_indicators(round).prefetch_related("sdg_targets"))
 
 
 def fingerprint(facts: dict[str, Any], language: str) -> str:
@@ -108,21 +101,24 @@ def fingerprint(facts: dict[str, Any], language: str) -> str:
 def report_context(round: Round, language: str, *, charts: Charts | None = "svg") -> dict[str, Any]:
     """Build what the report shows, in ``language``, with its charts as ``charts`` says (or none)."""
     with translation.override(language):
-        facts = report_facts(round)
-        return _context(round, facts, language, charts)
+        sheet = answer_sheet(round).with_evidence()
+        prefetch_related_objects(list(sheet.indicators), "sdg_targets")
+        facts = report_facts(round, sheet)
+        return _context(round, sheet, facts, language, charts)
 
 
-def _context(round: Round, facts: dict[str, Any], language: str, charts: Charts | None) -> dict[str, Any]:
-    scores = round.scores()
+def _context(
+    round: Round, sheet: AnswerSheet, facts: dict[str, Any], language: str, charts: Charts | None
+) -> dict[str, Any]:
     validated = round.status == Round.Status.VALIDATED
-    indicators = round_indicator_list(round)
-    answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).prefetch_related("evidence")}
-    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round)}
+    # A validated round's scores are its snapshot's; a draft's are scored live from the sheet.
+    scores = round_scores(round, sheet)
+    official_set = VALIDATED if validated else SELF
     bands = dict(Band.choices)
     by_dimension: dict[str, list] = defaultdict(list)
     sdg: dict[str, dict] = {}
-    for indicator in indicators:
-        answer, review = answers.get(indicator.pk), reviews.get(indicator.pk)
+    for indicator in sheet.indicators:
+        answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
         state = answer.state() if answer else None
         self_level = answer.level if answer and answer.response == Answer.Response.LEVEL else None
         validated_level = review.validated_level if review and review.validated_level is not None else self_level
@@ -145,29 +141,16 @@ def _context(round: Round, facts: dict[str, Any], language: str, charts: Charts 
                 "suggestion": indicator.suggestion if (level_for_advice or 0) < SUGGEST_BELOW_LEVEL else "",
             }
         )
-        scored_level = (validated_level if validated else self_level) or 0
+        item = sheet.item(indicator, official_set)
         for target in indicator.sdg_targets.all():
-            entry = sdg.setdefault(target.code, {"target": target, "levels": [], "codes": []})
-            entry["levels"].append(scored_level)
+            entry = sdg.setdefault(target.code, {"target": target, "items": [], "codes": []})
+            entry["items"].append(item)
             entry["codes"].append(indicator.code)
 
-    dimensions = {i.dimension.code: i.dimension for i in indicators}
-    summary = []
-    for self_dim in scores["self"].dimensions:
-        valid_dim = scores["validated"].dimension(self_dim.code)
-        summary.append(
-            {
-                "dimension": dimensions[self_dim.code],
-                "self": self_dim,
-                "self_band": bands.get(self_dim.band, ""),
-                "validated": valid_dim if validated else None,
-                "validated_band": bands.get(valid_dim.band, "") if validated else "",
-                "gap": valid_dim.score - self_dim.score
-                if validated and valid_dim.score is not None and self_dim.score is not None
-                else None,
-            }
-        )
-    official = scores["validated"] if validated else scores["self"]
+    summary = score_rows(sheet, scores, validated=validated)
+    dimensions = {d.code: d for d in sheet.dimensions}
+    official = scores[official_set]
+    kept = {i.dimension.code: i.dimension for i in sheet.indicators}
     context = {
         "round": round,
         "language": language,
@@ -175,17 +158,15 @@ def _context(round: Round, facts: dict[str, Any], language: str, charts: Charts 
         "as_of": date.fromisoformat(facts["as_of"]),
         "official": official,
         "official_band": bands.get(official.band, ""),
-        "self_scores": scores["self"],
+        "self_scores": scores[SELF],
         "summary": summary,
         "sections": [{"dimension": dimensions[code], "rows": rows} for code, rows in by_dimension.items()],
+        # The average level of each SDG target's indicators, as they score: an accepted N/A is left out.
         "sdg": [
-            {**entry, "average": mean(entry["levels"])}
+            {**entry, "average": scoring.mean_level(entry["items"])}
             for _code, entry in sorted(sdg.items(), key=lambda kv: kv[1]["target"].sort_key)
         ],
-        "scale": [(level.value, level.label, LEVEL_MEANINGS[level]) for level in Level],
-        "bands": [(lower, bands[name]) for lower, name in reversed(BANDS)],
-        "points_per_level": POINTS_PER_LEVEL,
-        "minimum_rule": minimum_applicable(8),
+        "rules": methodology(kept.values()),
         "fingerprint": fingerprint(facts, language),
         "trend_note": _(
             "Validated scores of this authority's rounds on catalogue version %(n)s only; rounds on other versions are not comparable and are not shown."
@@ -193,11 +174,13 @@ def _context(round: Round, facts: dict[str, Any], language: str, charts: Charts 
         % {"n": round.version.number},
     }
     if charts:
-        context.update(_charts(round, summary, facts, validated, charts))
+        context.update(_charts(round, sheet, summary, facts, charts))
     return context
 
 
-def _charts(round: Round, summary: list[dict], facts: dict[str, Any], validated: bool, form: Charts) -> dict[str, Any]:
+def _charts(
+    round: Round, sheet: AnswerSheet, summary: list[dict], facts: dict[str, Any], form: Charts
+) -> dict[str, Any]:
     bars = [
         DimensionBar(
             code=row["dimension"].code,
@@ -213,17 +196,23 @@ def _charts(round: Round, summary: list[dict], facts: dict[str, Any], validated:
         subtitle=_("Self-assessed and validated score of each dimension, 0 to 100"),
         labels=(_("Self-assessed"), _("Validated")),
     )
-    points = [TrendPoint(period, dimension, score) for period, dimension, score in facts["earlier"]]
-    current = "validated" if validated else "self"
-    points += [TrendPoint(round.period, row["dimension"].code, (row[current] or row["self"]).score) for row in summary]
+    order = {d.code: n for n, d in enumerate(sheet.dimensions)}
+    rows = sorted(facts["trend"], key=lambda row: (row[0], order.get(row[1], len(order)), row[1]))
+    points = [TrendPoint(period, dimension, score) for period, dimension, score in rows]
     trend = trend_figure(
         points, title=_("Trend across rounds"), subtitle=_("Comparable rounds only (same catalogue version)")
     )
     periods = sorted({p.period for p in points})
+    # A draft with no validated round before it has no trend to draw.
     if form == "figures":
-        return {"charts_in_page": True, "profile_figure": profile, "trend_figure": trend, "trend_periods": periods}
+        return {
+            "charts_in_page": True,
+            "profile_figure": profile,
+            "trend_figure": trend if periods else None,
+            "trend_periods": periods,
+        }
     return {
         "profile_svg": rendering.figure_svg(profile),
-        "trend_svg": rendering.figure_svg(trend),
+        "trend_svg": rendering.figure_svg(trend) if periods else "",
         "trend_periods": periods,
     }

@@ -1,4 +1,8 @@
-"""Asking for a report, watching it render, downloading it, and previewing it as HTML."""
+"""Asking for a report, watching it render, downloading it, and previewing it as HTML.
+
+The round page (``assessments``) knows nothing of reports but this app's URL: it loads the panel
+of ``report_panel`` into itself, and links to it as a page of its own for browsers without JavaScript.
+"""
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -6,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from assessments.access import Capability, access_round, require
 from assessments.models import Round
 
 from . import services
@@ -18,13 +23,27 @@ def _language(value: str | None) -> str:
     return value if value in LANGUAGES else get_language()
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def report_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's report panel: ask for a PDF, follow the latest job, download it.
+
+    A fragment for the round page, which loads it with htmx; a page of its own otherwise.
+    """
+    round = access_round(request.user, pk, Capability.VIEW, rounds=Round.objects.select_related("authority"))
+    context = {"round": round, "job": ReportJob.objects.filter(round=round).first()}
+    return render(request, "reports/_panel.html" if _is_htmx(request) else "reports/report_panel.html", context)
+
+
 @require_POST
 def report_request(request: HttpRequest, pk: int) -> HttpResponse:
-    round = get_object_or_404(Round.objects.visible_to(request.user), pk=pk)
+    round = access_round(request.user, pk, Capability.DOWNLOAD)
     job = services.report_request(round=round, user=request.user, language=_language(request.POST.get("language")))
-    if request.headers.get("HX-Request") == "true":
+    if _is_htmx(request):
         return render(request, "reports/_job.html", {"job": job, "round": round})
-    return redirect("round_detail", round.pk)
+    return redirect("report_panel", round.pk)
 
 
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -45,6 +64,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         status=ReportJob.Status.DONE,
     )
+    require(request.user, Capability.DOWNLOAD, job.round)
     try:
         handle = job.file.open("rb")
     except FileNotFoundError as missing:
@@ -55,7 +75,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as HTML, built by the same context and template as the PDF; plotly.js draws its charts."""
-    round = get_object_or_404(Round.objects.visible_to(request.user).select_related("authority", "version"), pk=pk)
+    round = access_round(request.user, pk, rounds=Round.objects.select_related("authority", "version"))
     language = _language(request.GET.get("language"))
     # Figure JSON, not SVG: exporting SVG starts a headless Chromium, which belongs in the worker only.
     html, _fingerprint = services.render_report_html(round, language, charts="figures")

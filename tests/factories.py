@@ -107,7 +107,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class RoundFactory(factory.django.DjangoModelFactory):
-    """A draft round opened the way the application opens one: through ``services.round_create``."""
+    """A draft round opened the way the application opens one: through ``services.round_create``, by an approver."""
 
     class Meta:
         model = Round
@@ -117,4 +117,6 @@ class RoundFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, authority, period, actor=None, **kwargs):
-        return services.round_create(authority=authority, period=period, actor=actor or UserFactory(), **kwargs)
+        # Only an approver of the authority may open its round.
+        actor = actor or MembershipFactory(authority=authority, role=Membership.Role.APPROVER).user
+        return services.round_create(authority=authority, period=period, actor=actor, **kwargs)

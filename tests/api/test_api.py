@@ -10,10 +10,12 @@ from dataclasses import asdict
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from assessments import services
 from assessments.models import ReviewItem, Round, ScoreSnapshot
+from assessments.scoring import RoundScore
 from indicators.models import CatalogueVersion, Indicator
 from tests.factories import DimensionFactory, IndicatorFactory, RoundFactory, UserFactory, VersionFactory
 from tests.world import answer_everything, make_city
@@ -32,6 +34,14 @@ def detail(round: Round) -> str:
 def plain(value):
     """The value as it looks after a trip through JSON (tuples become lists)."""
     return json.loads(json.dumps(value))
+
+
+def scores_json(score: RoundScore) -> dict:
+    """A score set as the API gives it: its fields, and each dimension's state."""
+    data = plain(asdict(score))
+    for dimension, stored in zip(data["dimensions"], score.dimensions, strict=True):
+        dimension["state"] = stored.state
+    return data
 
 
 def seen(response) -> set[tuple[str, str]]:
@@ -133,7 +143,9 @@ def test_each_role_lists_exactly_the_rounds_it_may_see(client, world, role):
 def test_anonymous_requests_are_refused_without_data(client, world, url):
     response = client.get(url)
 
-    assert response.status_code in (401, 403)
+    # 401 and a challenge naming the scheme to use: no credentials is not a lack of rights (403).
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert b"results" not in response.content
     assert b"paths" not in response.content
 
@@ -162,7 +174,8 @@ def test_a_token_authenticates_without_a_session(client, world):
     response = client.get(ROUNDS, HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert seen(response) == EXPECTED["editor_a"]
-    assert client.get(ROUNDS, HTTP_AUTHORIZATION="Token not-a-key").status_code in (401, 403)
+    refused = client.get(ROUNDS, HTTP_AUTHORIZATION="Token not-a-key")
+    assert (refused.status_code, refused["WWW-Authenticate"]) == (401, "Token")
 
 
 # --- filters and pages ----------------------------------------------------------------------------
@@ -243,7 +256,7 @@ def test_a_submitted_rounds_detail_gives_its_answers_and_both_score_sets_live(cl
     assert (body["status"], body["version"], body["authority"]["slug"]) == ("submitted", 1, "quito")
     assert len(body["answers"]) == 36
     assert {(a["response"], a["level"], a["validated_level"]) for a in body["answers"]} == {("level", 2, None)}
-    assert body["scores"] == plain({name: asdict(score) for name, score in round.scores().items()})
+    assert body["scores"] == {name: scores_json(score) for name, score in round.scores().items()}
     assert (body["self_headline"], body["validated_headline"], body["validated_band"]) == (None, None, None)
 
 
@@ -259,9 +272,9 @@ def test_a_validated_rounds_detail_gives_live_answers_and_the_snapshots_frozen_s
 
     assert body["status"] == "validated"
     assert {(a["response"], a["level"], a["validated_level"]) for a in body["answers"]} == {("level", 2, 4)}
-    assert body["scores"]["self"] == plain(asdict(live["self"]))
-    assert body["scores"]["validated"] == snapshot.data["validated"]
-    assert body["scores"]["validated"] != plain(asdict(round.scores()["validated"]))
+    assert body["scores"]["self"] == scores_json(live["self"])
+    assert body["scores"]["validated"] == scores_json(snapshot.scores()["validated"])
+    assert body["scores"]["validated"] != scores_json(round.scores()["validated"])
     assert (body["self_headline"], body["validated_headline"], body["validated_band"]) == (
         snapshot.self_headline,
         snapshot.validated_headline,
@@ -334,3 +347,29 @@ def test_the_catalogue_query_count_does_not_grow_with_indicators(
     assert sum(len(d["indicators"]) for d in response.json()["results"][-1]["dimensions"]) == (
         3 * indicators_per_dimension
     )
+
+
+# --- 401 or 403 -----------------------------------------------------------------------------------
+
+
+def test_a_signed_in_sessions_write_without_its_csrf_token_is_a_403_not_a_401(world):
+    # The session authenticates the user; what they lack is the right to write from another site.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["editor_a"])
+
+    response = client.post(ROUNDS, {})
+
+    assert response.status_code == 403
+    assert "WWW-Authenticate" not in response
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_valid_credentials_never_get_a_401_whatever_they_may_not_see(client, world, quito):
+    # Out of scope is a 404 (the round's existence is not revealed), never a call to sign in again.
+    token = Token.objects.create(user=world["editor_b"])
+    quito_draft = Round.objects.get(authority=quito.authority, period="2024")
+
+    for round in (world["quito_2025"], quito_draft):
+        response = client.get(detail(round), HTTP_AUTHORIZATION=f"Token {token.key}")
+        assert response.status_code == 404
+        assert "WWW-Authenticate" not in response

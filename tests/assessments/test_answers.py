@@ -1,8 +1,12 @@
 """Saving answers: autosave, conflicts between colleagues, and bad input that loses nothing."""
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import Answer, AnswerRevision
@@ -91,13 +95,23 @@ def test_every_change_is_recorded_with_who_and_what(draft, quito, client):
     }
 
 
-def test_quick_successive_saves_by_one_person_make_one_history_entry(draft, quito, client):
+def test_saves_by_one_person_within_the_merge_window_make_one_history_entry_and_a_later_one_another(
+    draft, quito, client
+):
+    # The clock is the test's: each save happens at the second given, however slow the machine.
     client.force_login(quito.editor)
-    for revision, text in enumerate(["T", "Ty", "Typed"]):
-        _save(client, draft, "HC-01", "1", text, revision=revision)
-    revisions = AnswerRevision.objects.filter(answer__round=draft)
-    assert revisions.count() == 1
-    assert revisions.get().new["justification"] == "Typed"
+    start, window = timezone.now(), services.REVISION_MERGE_SECONDS
+    saves = [(0, "T"), (1, "Ty"), (window - 1, "Typed"), (window + 1, "Typed again")]
+    with mock.patch("django.utils.timezone.now") as now:
+        for revision, (second, text) in enumerate(saves):
+            now.return_value = start + timedelta(seconds=second)
+            assert _save(client, draft, "HC-01", "1", text, revision=revision).status_code == 200
+
+    revisions = AnswerRevision.objects.filter(answer__round=draft).order_by("changed_at")
+    assert [(r.changed_at - start, r.old["justification"], r.new["justification"]) for r in revisions] == [
+        (timedelta(0), "", "Typed"),
+        (timedelta(seconds=window + 1), "Typed", "Typed again"),
+    ]
 
 
 @pytest.mark.parametrize(

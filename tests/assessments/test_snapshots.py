@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
-from assessments import services
+from assessments import scoring, services
 from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators import services as catalogue_services
 from indicators.models import Indicator
@@ -173,3 +174,59 @@ def test_validating_a_round_at_level_four_with_weights_of_one_tenth_stores_a_sco
     round = validate(round, reviewer)
 
     assert stored(ScoreSnapshot.objects.get(round=round))["validated"]["HC"] == 100
+
+
+# --- the scoring rules' version, and the snapshot as the only validated scores ---------------------
+
+
+def test_a_snapshot_records_the_version_of_the_scoring_rules_it_was_made_with(submitted, reviewer):
+    round = validate(submitted, reviewer)
+
+    snapshot = ScoreSnapshot.objects.get(round=round)
+    assert snapshot.rules_version == scoring.RULES_VERSION == 2
+    assert snapshot.data["validated"]["answered"] == 36
+
+
+def test_a_snapshot_of_the_first_rules_version_reads_back_without_the_counts_it_never_recorded(submitted, reviewer):
+    round = validate(submitted, reviewer)
+    snapshot = ScoreSnapshot.objects.get(round=round)
+    for score_set in snapshot.data.values():  # as version 1 stored them
+        del score_set["indicators"], score_set["answered"], score_set["dont_know"]
+        for dimension in score_set["dimensions"]:
+            del dimension["answered"], dimension["dont_know"]
+    ScoreSnapshot.objects.filter(pk=snapshot.pk).update(rules_version=1, data=snapshot.data)
+
+    scores = ScoreSnapshot.objects.get(pk=snapshot.pk).scores()
+
+    hc = scores["validated"].dimension("HC")
+    assert (hc.score, hc.state, hc.answered, hc.completeness_percent) == (50, scoring.SCORED, None, 100)
+    assert (scores["validated"].headline, scores["validated"].answered) == (50, None)
+
+
+def test_the_round_page_shows_the_frozen_self_assessed_and_validated_scores_side_by_side(
+    client, submitted, reviewer, quito
+):
+    round = validate(submitted, reviewer, **{"HC-01": services.Decision(validated_level=0, comment="No minutes.")})
+    ReviewItem.objects.filter(round=round, indicator__code="HC-02").update(validated_level=4)  # after validation
+    client.force_login(quito.editor)
+
+    response = client.get(reverse("round_detail", args=[round.pk]))
+
+    rows = {row["code"]: row for row in response.context["score_rows"]}
+    assert (rows["HC"]["self"].score, rows["HC"]["validated"].score) == (50, 7 * 50 / 8)
+    assert rows["HC"]["gap"] == 7 * 50 / 8 - 50
+    assert response.context["validated_scores"].headline == ScoreSnapshot.objects.get(round=round).validated_headline
+    scores = " ".join(response.content.decode().split('id="scores"')[1].split("</section>")[0].split())
+    assert "Validated" in scores and "Gap" in scores and "scoring rules version 2" in scores
+    assert "<td>50 · Established</td> <td>44 · Emerging</td>" in scores  # HC: self, then validated
+    assert "47 · Emerging" not in scores  # the live score the later change would give HC
+
+
+def test_before_validation_the_round_page_shows_live_self_assessed_scores_only(client, submitted, quito):
+    client.force_login(quito.editor)
+
+    response = client.get(reverse("round_detail", args=[submitted.pk]))
+
+    assert not response.context["scores_frozen"] and response.context["validated_scores"] is None
+    scores = response.content.decode().split('id="scores"')[1].split("</section>")[0]
+    assert "<td>50 · Established</td>" in scores and "Gap" not in scores

@@ -129,7 +129,7 @@ def test_submitting_twice_is_refused_with_a_message(client, submitted, quito):
 def test_an_editor_cannot_submit(client, draft, quito):
     answer_everything(draft, quito.editor)
     client.force_login(quito.editor)
-    assert client.post(reverse("round_submit", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("round_submit", args=[draft.pk])).status_code == 403  # sees the round, may not sign
     draft.refresh_from_db()
     assert draft.status == Round.Status.DRAFT
 
@@ -186,7 +186,7 @@ def test_consent_to_publish_is_for_approvers_of_validated_rounds(client, submitt
     submitted.refresh_from_db()
     assert submitted.is_published
     client.force_login(quito.editor)
-    assert client.post(reverse("round_consent", args=[submitted.pk]), {"consent": "no"}).status_code == 404
+    assert client.post(reverse("round_consent", args=[submitted.pk]), {"consent": "no"}).status_code == 403
     submitted.refresh_from_db()
     assert submitted.publication_consent
 

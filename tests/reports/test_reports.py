@@ -9,8 +9,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
+from assessments.models import ReviewItem, Round, ScoreSnapshot
 from reports import services
-from reports.context import report_context
+from reports.context import report_context, report_facts
 from reports.models import ReportJob
 from reports.rendering import BlockedFetch, static_file_for
 from tests.world import answer, answer_everything, make_city
@@ -210,3 +211,108 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
         and "HC-01" in body
         and report_context(validated, "en", charts=False)["fingerprint"] in body
     )
+
+
+# --- one answer sheet, and the snapshot as the only validated scores --------------------------------
+
+# Measured before the answer sheet: 19 queries to render (answers 4 times, review items 4 times,
+# indicators 3 times) and 10 for the fingerprint at request time.
+# Now: the sheet (indicators with their dimensions, answers with evidence counts, review items),
+# the evidence, SDG targets, the last status change and the trend's snapshot rows; and a validated
+# round's snapshot. The fingerprint needs the sheet, the evidence, the status and the trend.
+RENDER_QUERIES = {"draft": 7, "validated": 8}
+FACTS_QUERIES = 6
+
+
+def _loaded(round: Round) -> Round:
+    """The round as the worker and the preview load it."""
+    return Round.objects.select_related("authority", "version").get(pk=round.pk)
+
+
+def _validate_earlier(quito, reviewer, level: int) -> Round:
+    earlier = assessment_services.round_create(authority=quito.authority, period="2023", actor=quito.approver)
+    answer_everything(earlier, quito.editor, level=level)
+    assessment_services.round_submit(round=earlier, actor=quito.approver)
+    return assessment_services.round_review(
+        round=earlier, actor=reviewer, decisions={}, action=assessment_services.ReviewAction.VALIDATE
+    )
+
+
+@pytest.mark.parametrize("earlier_rounds", [0, 1])
+def test_the_report_reads_a_round_in_an_exact_number_of_queries(
+    validated, quito, reviewer, django_assert_num_queries, earlier_rounds
+):
+    if earlier_rounds:
+        _validate_earlier(quito, reviewer, level=1)
+    draft = assessment_services.round_create(authority=quito.authority, period="2026", actor=quito.approver)
+    answer_everything(draft, quito.editor, level=3)
+
+    validated, draft = _loaded(validated), _loaded(draft)
+
+    with django_assert_num_queries(RENDER_QUERIES["validated"]):
+        context = report_context(validated, "en", charts=None)
+    assert len([row for section in context["sections"] for row in section["rows"]]) == 36
+    with django_assert_num_queries(RENDER_QUERIES["draft"]):
+        report_context(draft, "en", charts=None)
+    with django_assert_num_queries(FACTS_QUERIES):
+        report_facts(draft)
+
+
+def test_a_validated_reports_scores_and_trend_come_from_snapshots_never_a_live_score(validated, quito, reviewer):
+    _validate_earlier(quito, reviewer, level=1)
+    # A change after validation moves the live score (to 100); no reader of the round may show it.
+    ReviewItem.objects.filter(round=validated).update(validated_level=4)
+
+    context = report_context(_loaded(validated), "en", charts="figures")
+
+    snapshot = ScoreSnapshot.objects.get(round=validated)
+    assert validated.scores()["validated"].headline == 100
+    assert context["official"] == snapshot.scores()["validated"]
+    assert context["official"].headline == snapshot.validated_headline == 50
+    assert [row["validated"].score for row in context["summary"]] == [50] * 6
+    trend = {trace["name"]: trace for trace in context["trend_figure"]["data"]}
+    assert list(trend) == ["HC", "VC", "SP", "IN", "DE", "DC"]  # catalogue order
+    assert {tuple(t["x"]) for t in trend.values()} == {("2023", "2025")}
+    assert {tuple(t["y"]) for t in trend.values()} == {(25, 50)}  # both from snapshots
+
+
+def test_a_draft_reports_trend_shows_only_validated_rounds_never_its_own_live_scores(draft, quito, reviewer):
+    answer_everything(draft, quito.editor, level=4)
+
+    alone = report_context(_loaded(draft), "en", charts="figures")
+    _validate_earlier(quito, reviewer, level=1)
+    with_history = report_context(_loaded(draft), "en", charts="figures")
+
+    assert alone["trend_periods"] == [] and alone["trend_figure"] is None
+    assert with_history["trend_periods"] == ["2023"]
+    assert {tuple(t["y"]) for t in with_history["trend_figure"]["data"]} == {(25,)}
+
+
+def test_sdg_averages_leave_out_an_accepted_na_and_count_a_rejected_one_as_the_lowest_level(draft, quito, reviewer):
+    answer_everything(draft, quito.editor, level=2)
+    answer(draft, "HC-06", quito.editor, level=4, evidence_url="https://example.org/plan.pdf")
+    answer(draft, "SP-02", quito.editor, response="na", justification="No such body here.")
+    answer(draft, "HC-03", quito.editor, response="na", justification="No health mandate.")
+
+    def averages(round: Round) -> dict[str, float | None]:
+        return {
+            entry["target"].code: entry["average"] for entry in report_context(_loaded(round), "en", charts=None)["sdg"]
+        }
+
+    # 10.c: HC-06 (4), SP-02 (N/A), DC-02 (2); 3.8: HC-03 (N/A) alone.
+    draft_averages = averages(draft)
+    assert draft_averages["10.c"] == 3.0  # counting the N/A as 0 would give 2.0
+    assert draft_averages["3.8"] is None
+    assert "N/A" in services.render_report_html(draft, "en", charts="figures")[0]
+
+    assessment_services.round_submit(round=draft, actor=quito.approver)
+    hc03 = draft.version.indicators.get(code="HC-03")
+    validated = assessment_services.round_review(
+        round=draft,
+        actor=reviewer,
+        decisions={hc03.pk: assessment_services.Decision(na_accepted=False, comment="The city runs clinics.")},
+        action=assessment_services.ReviewAction.VALIDATE,
+    )
+    validated_averages = averages(validated)
+    assert validated_averages["10.c"] == 3.0  # SP-02's N/A accepted: still left out
+    assert validated_averages["3.8"] == 0  # HC-03's N/A rejected: it counts as the lowest level

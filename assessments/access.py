@@ -1,0 +1,209 @@
+"""Who may do what to a round: one table of roles and capabilities, and the checks that read it.
+
+A person holds roles. On one authority, through a membership (``Membership.Role``); across the
+programme, as a reviewer (the ``assessments.review_round`` permission) or an administrator (a
+superuser). ``GRANTS`` says what each role may do and in which of a round's statuses. Everything
+asks it: ``capabilities`` and ``can`` for one round (views, templates), ``round_filter`` for the
+QuerySet scopes (``Round.objects.visible_to``, ``editable_by`` …), ``access_round`` for the views
+and ``require`` inside every service. A role the table does not name may do nothing.
+
+A grant's statuses say when the role may act at all: a locked round is read-only to everyone (403),
+and a reviewer does not see a draft (404). The order of the workflow (submit once, review a
+submitted round, consent to a validated one) is the services' to keep: out of turn they refuse
+with a ``WorkflowError`` (409).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from .models import Authority, Membership, Round, RoundQuerySet
+
+
+class Capability(StrEnum):
+    """Something a person may do to a round (or, for ``OPEN_ROUND``, to an authority)."""
+
+    VIEW = "view"  # the round, its answers, evidence, history and report preview
+    DOWNLOAD = "download"  # its evidence files and PDF reports
+    EDIT_ANSWERS = "edit_answers"
+    EDIT_EVIDENCE = "edit_evidence"  # add and remove
+    TOGGLE_DIMENSIONS = "toggle_dimensions"  # leave an optional dimension out, or take it back in
+    SUBMIT = "submit"  # sign off for the authority
+    CONSENT = "consent"  # give or withdraw consent to publish
+    REVIEW = "review"  # review, return, validate
+    OPEN_ROUND = "open_round"  # open a round for the authority (statuses do not apply)
+
+
+class ProgrammeRole(StrEnum):
+    """Roles held across every authority, not through a membership."""
+
+    REVIEWER = "reviewer"  # the assessments.review_round permission
+    ADMINISTRATOR = "administrator"  # a superuser
+
+
+EVERY = frozenset(Round.Status.values)
+OPEN = frozenset({Round.Status.DRAFT, Round.Status.RETURNED})  # answers can change
+DRAFT = frozenset({Round.Status.DRAFT})
+SHARED = EVERY - DRAFT  # a draft stays with its authority until submitted
+
+_MEMBER = {
+    Capability.VIEW: EVERY,
+    Capability.DOWNLOAD: EVERY,
+    Capability.EDIT_ANSWERS: OPEN,
+    Capability.EDIT_EVIDENCE: OPEN,
+    Capability.TOGGLE_DIMENSIONS: DRAFT,
+}
+
+# The one table: role → capability → the round statuses in which the role may use it.
+GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
+    Membership.Role.EDITOR: {**_MEMBER},
+    Membership.Role.APPROVER: {
+        **_MEMBER,
+        Capability.SUBMIT: EVERY,
+        Capability.CONSENT: EVERY,
+        Capability.OPEN_ROUND: EVERY,
+    },
+    ProgrammeRole.REVIEWER: {
+        Capability.VIEW: SHARED,
+        Capability.DOWNLOAD: SHARED,
+        Capability.REVIEW: SHARED,
+    },
+    ProgrammeRole.ADMINISTRATOR: {
+        **_MEMBER,
+        Capability.SUBMIT: EVERY,
+        Capability.CONSENT: EVERY,
+        Capability.REVIEW: EVERY,
+        Capability.OPEN_ROUND: EVERY,
+    },
+}
+
+
+class AccessDenied(PermissionDenied):
+    """The user may see the object, but none of their roles allows the action now (a 403)."""
+
+
+def _refusal(capability: Capability, authority: Authority) -> str:
+    """Say why an action was refused, in the user's language."""
+    messages = {
+        Capability.EDIT_ANSWERS: _("You cannot change this round now."),
+        Capability.EDIT_EVIDENCE: _("You cannot change this round now."),
+        Capability.TOGGLE_DIMENSIONS: _("Only a draft round's optional dimensions can be left out."),
+        Capability.SUBMIT: _("Only an approver of %(authority)s can submit."),
+        Capability.CONSENT: _("Only an approver of %(authority)s can decide on publication."),
+        Capability.REVIEW: _("Only programme reviewers can review rounds."),
+        Capability.OPEN_ROUND: _("Only an approver of %(authority)s can open a round."),
+    }
+    return messages.get(capability, _("You are not allowed to do this.")) % {"authority": authority}
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def programme_roles(user) -> set[str]:
+    """The roles the user holds across every authority."""
+    if not user.is_authenticated:
+        return set()
+    roles = set()
+    if user.is_superuser:
+        roles.add(ProgrammeRole.ADMINISTRATOR)
+    if user.has_perm("assessments.review_round"):
+        roles.add(ProgrammeRole.REVIEWER)
+    return roles
+
+
+def roles_on(user, authority_id: int) -> set[str]:
+    """The roles the user holds on one authority: their membership's and their programme roles."""
+    if not user.is_authenticated:
+        return set()
+    members = Membership.objects.filter(user=user, authority_id=authority_id).values_list("role", flat=True)
+    return programme_roles(user) | set(members)
+
+
+def _granted(roles: set[str], capability: Capability, status: str | None = None) -> bool:
+    """Whether one of ``roles`` grants ``capability`` (in ``status``, if given)."""
+    grants = (GRANTS.get(role, {}).get(capability) for role in roles)
+    return any(statuses is not None and (status is None or status in statuses) for statuses in grants)
+
+
+# --- one round -----------------------------------------------------------------------------------
+
+
+def capabilities(user, round: Round) -> frozenset[Capability]:
+    """What the user may do to the round now, in its present status."""
+    roles = roles_on(user, round.authority_id)
+    return frozenset(capability for capability in Capability if _granted(roles, capability, round.status))
+
+
+def can(user, capability: Capability, round: Round) -> bool:
+    """Whether the user may do ``capability`` to the round now."""
+    return capability in capabilities(user, round)
+
+
+def access_round(
+    user, pk: int, capability: Capability = Capability.VIEW, *, rounds: RoundQuerySet | None = None
+) -> Round:
+    """Fetch round ``pk`` for a view: Http404 unless the user may see it, AccessDenied unless they may do ``capability`` now."""
+    round = get_object_or_404((Round.objects.all() if rounds is None else rounds).visible_to(user), pk=pk)
+    if capability != Capability.VIEW:
+        require(user, capability, round)
+    return round
+
+
+def require(user, capability: Capability, target: Round | Authority) -> None:
+    """Refuse (AccessDenied) unless the user may do ``capability`` to the round now, or to the authority's rounds.
+
+    Every service acting for a user calls it first, on the round it has just locked (whose status
+    is the one that counts). The workflow's order (submit once, review a submitted round …) is
+    then the service's to check: it says precisely what is out of turn.
+    """
+    if isinstance(target, Authority):
+        authority, allowed = target, _granted(roles_on(user, target.pk), capability)
+    else:
+        authority, allowed = target.authority, can(user, capability, target)
+    if not allowed:
+        raise AccessDenied(_refusal(capability, authority))
+
+
+# --- many rounds, many authorities ---------------------------------------------------------------
+
+
+def programme_capabilities(user) -> frozenset[Capability]:
+    """What the user may do on every authority's rounds (in some status), by their programme roles."""
+    roles = programme_roles(user)
+    return frozenset(capability for capability in Capability if _granted(roles, capability))
+
+
+def round_filter(user, capability: Capability) -> Q | None:
+    """The rounds on which one of the user's roles grants ``capability`` now, as a filter (None: no round)."""
+    if not user.is_authenticated:
+        return None
+    conditions = [
+        Q(status__in=GRANTS[role][capability])
+        for role in sorted(programme_roles(user))
+        if capability in GRANTS.get(role, {})
+    ]
+    member_roles: dict[frozenset[str], list[str]] = {}
+    for role in Membership.Role.values:
+        if capability in GRANTS.get(role, {}):
+            member_roles.setdefault(GRANTS[role][capability], []).append(role)
+    for statuses, roles in member_roles.items():
+        mine = Membership.objects.filter(user=user, role__in=roles).values("authority_id")
+        conditions.append(Q(status__in=statuses, authority_id__in=mine))
+    return reduce(or_, conditions) if conditions else None
+
+
+def authorities_where(user, capability: Capability):
+    """The authorities on which one of the user's roles grants ``capability`` (for ``OPEN_ROUND``)."""
+    if _granted(programme_roles(user), capability):
+        return Authority.objects.all()
+    if not user.is_authenticated:
+        return Authority.objects.none()
+    roles = [role for role in Membership.Role.values if capability in GRANTS.get(role, {})]
+    return Authority.objects.filter(memberships__user=user, memberships__role__in=roles)

@@ -1,0 +1,151 @@
+"""A round's answer sheet: what every reader of a round needs, loaded once.
+
+Scoring (``Round.scores``), the form's live scores, the review page, the API, the report and its
+fingerprint read a round through ``answer_sheet(round)``: the dimensions of its catalogue version
+(those the city left out marked), its indicators in catalogue order without the left-out ones,
+their answers with how much evidence each has, and the reviewer's items. Three queries, whatever
+the size of the catalogue. A reader that needs more (the evidence itself, SDG targets, who saved an
+answer) asks for it on the sheet's objects: ``sheet.with_evidence()``, or Django's
+``prefetch_related_objects``, one query each.
+
+``round_scores`` says which scores a reader shows: the snapshot's once the round is validated,
+live ones only while it is filled in or reviewed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, prefetch_related_objects
+
+from indicators.models import Dimension, Indicator
+
+from . import scoring
+from .models import Answer, Band, ReviewItem, Round, SnapshotDimension
+
+SELF, VALIDATED = SnapshotDimension.ScoreSet.SELF.value, SnapshotDimension.ScoreSet.VALIDATED.value
+SCORE_SETS = (SELF, VALIDATED)
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """One round's indicators with their answers and review items, as loaded by ``answer_sheet``."""
+
+    round: Round
+    # The dimensions of the round's catalogue version, in catalogue order; ``left_out`` says which the city left out.
+    dimensions: tuple[Dimension, ...]
+    # The indicators of the dimensions the round keeps, in catalogue order, each with its dimension.
+    indicators: tuple[Indicator, ...]
+    # Indicator id → answer (annotated ``evidence_count``) and → review item, for every answer and item of the round.
+    answers: Mapping[int, Answer]
+    reviews: Mapping[int, ReviewItem]
+
+    @property
+    def left_out(self) -> tuple[Dimension, ...]:
+        """The optional dimensions the city left out of the round."""
+        return tuple(d for d in self.dimensions if d.left_out)
+
+    def with_evidence(self) -> AnswerSheet:
+        """Load the evidence of every answer (one query), for readers that list it."""
+        prefetch_related_objects(list(self.answers.values()), "evidence")
+        return self
+
+    def item(self, indicator: Indicator, score_set: str) -> scoring.IndicatorInput:
+        """The indicator's answer as a score set reads it: ``self`` (the city's) or ``validated`` (after review)."""
+        answer, review = self.answers.get(indicator.pk), self.reviews.get(indicator.pk)
+        response = answer.response if answer else scoring.UNANSWERED
+        level = answer.level if answer else None
+        na_accepted = True
+        if score_set == VALIDATED:
+            response, level, na_accepted = scoring.validated_answer(
+                response, level, review.validated_level if review else None, review.na_accepted if review else None
+            )
+        return scoring.IndicatorInput(
+            code=indicator.code,
+            response=response,
+            level=level,
+            weight=float(indicator.weight),
+            na_accepted=na_accepted,
+            has_evidence=bool(answer and answer.evidence_count),
+        )
+
+    def score_inputs(self, score_set: str) -> list[scoring.DimensionInput]:
+        """The round's dimensions (those it keeps, with indicators) as one score set reads them."""
+        by_dimension: dict[Dimension, list[scoring.IndicatorInput]] = defaultdict(list)
+        for indicator in self.indicators:
+            by_dimension[indicator.dimension].append(self.item(indicator, score_set))
+        return [scoring.DimensionInput(d.code, d.is_core, tuple(items)) for d, items in by_dimension.items()]
+
+    def scores(self) -> dict[str, scoring.RoundScore]:
+        """Score the round from its answers as they are now: ``self`` and ``validated``."""
+        return {name: scoring.score_round(self.score_inputs(name)) for name in SCORE_SETS}
+
+    def progress(self) -> dict[str, scoring.Progress]:
+        """How far the city has answered each dimension it keeps, by dimension code."""
+        return {d.code: scoring.progress(d.indicators) for d in self.score_inputs(SELF)}
+
+
+def answer_sheet(round: Round) -> AnswerSheet:
+    """Load the round's answer sheet: indicators with their dimensions, answers, review items (three queries)."""
+    left_out = Round.omitted_dimensions.through.objects.filter(round_id=round.pk, dimension_id=OuterRef("dimension_id"))
+    indicators = list(
+        Indicator.objects.filter(version_id=round.version_id)
+        .select_related("dimension")
+        .annotate(left_out=Exists(left_out))
+        .order_by("dimension__order", "dimension__code", "order", "code")
+    )
+    dimensions: dict[int, Dimension] = {}
+    for indicator in indicators:
+        # One Dimension object per dimension, shared by its indicators, that knows whether it is left out.
+        dimension = dimensions.setdefault(indicator.dimension_id, indicator.dimension)
+        dimension.left_out = indicator.left_out
+        indicator.dimension = dimension
+    answers = Answer.objects.filter(round_id=round.pk).annotate(evidence_count=Count("evidence"))
+    return AnswerSheet(
+        round=round,
+        dimensions=tuple(dimensions.values()),
+        indicators=tuple(i for i in indicators if not i.left_out),
+        answers={a.indicator_id: a for a in answers},
+        reviews={r.indicator_id: r for r in ReviewItem.objects.filter(round_id=round.pk)},
+    )
+
+
+def round_scores(round: Round, sheet: AnswerSheet | None = None) -> dict[str, scoring.RoundScore]:
+    """Both score sets of the round: as its snapshot froze them once validated, live before.
+
+    Every reader of a validated round (the round page, the report and its trend, the API) takes
+    its scores from here, so that none recomputes what validation froze.
+    """
+    if round.status == Round.Status.VALIDATED:
+        return round.snapshot.scores()
+    return (sheet or answer_sheet(round)).scores()
+
+
+def score_rows(sheet: AnswerSheet, scores: Mapping[str, scoring.RoundScore], *, validated: bool) -> list[dict]:
+    """One row per dimension: self-assessed and (once validated) validated score, bands, the official one and the gap.
+
+    The round page and the report show the same table from these rows.
+    """
+    bands = dict(Band.choices)
+    dimensions = {d.code: d for d in sheet.dimensions}
+    rows = []
+    for own in scores[SELF].dimensions:
+        checked = scores[VALIDATED].dimension(own.code) if validated else None
+        gap = None
+        if checked and checked.score is not None and own.score is not None:
+            gap = checked.score - own.score
+        rows.append(
+            {
+                "dimension": dimensions.get(own.code),
+                "code": own.code,
+                "self": own,
+                "self_band": bands.get(own.band, ""),
+                "validated": checked,
+                "validated_band": bands.get(checked.band, "") if checked else "",
+                "official": checked or own,
+                "gap": gap,
+            }
+        )
+    return rows
