@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -86,11 +86,16 @@ def round_create(*, authority: Authority, period: str, actor, due_date=None, ver
     version = version or CatalogueVersion.objects.current()
     if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
         raise WorkflowError(_("No published catalogue version to assess against."))
+    taken = WorkflowError(
+        _("%(authority)s already has a round for %(period)s.") % {"authority": authority, "period": period}
+    )
     if Round.objects.filter(authority=authority, period=period).exists():
-        raise WorkflowError(
-            _("%(authority)s already has a round for %(period)s.") % {"authority": authority, "period": period}
-        )
-    round = Round.objects.create(authority=authority, period=period, due_date=due_date, version=version)
+        raise taken
+    try:
+        with transaction.atomic():
+            round = Round.objects.create(authority=authority, period=period, due_date=due_date, version=version)
+    except IntegrityError as clash:  # a colleague opened the same period a moment ago
+        raise taken from clash
     StatusEvent.objects.create(round=round, to_status=round.status, actor=actor)
     return round
 

@@ -73,7 +73,8 @@ def _office_type(stream: IO[bytes]) -> str | None:
                     return "docx"
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
+    # RuntimeError: a member marked encrypted; NotImplementedError: a compression method zipfile lacks.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
         return None
     finally:
         stream.seek(0)

@@ -2,6 +2,18 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Greatest
+
+
+def keep_open_returns(apps, schema_editor):
+    """Rounds returned before this migration keep the reviewer's request as the return's own comment."""
+    ReviewItem = apps.get_model("assessments", "ReviewItem")
+    Round = apps.get_model("assessments", "Round")
+    submissions = Round.objects.filter(pk=OuterRef("round_id")).values("submission_count")[:1]
+    ReviewItem.objects.filter(returned=True, returned_comment="").update(
+        returned_comment=F("comment"), returned_cycle=Greatest(Subquery(submissions), Value(1))
+    )
 
 
 class Migration(migrations.Migration):
@@ -27,6 +39,7 @@ class Migration(migrations.Migration):
                 verbose_name="returned in review",
             ),
         ),
+        migrations.RunPython(keep_open_returns, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="reviewitem",
             constraint=models.CheckConstraint(

@@ -92,6 +92,9 @@
     }
     this.form.querySelector("input[name$='-save_id']").value = newSaveId();
     var body = new URLSearchParams(submitter ? new FormData(this.form, submitter) : new FormData(this.form));
+    // The CSRF token goes in a header read from the cookie at each try (see send): logging in again
+    // in another tab rotates it, and the token printed in this page would then be refused.
+    body.delete("csrfmiddlewaretoken");
     this.sending = { body: body, upTo: this.edits, failures: 0 };
     this.send(true);
   };
@@ -105,9 +108,14 @@
     fetch(this.form.action, {
       method: "POST",
       body: this.sending.body,
-      headers: { "HX-Request": "true" },
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken(this.form) },
       credentials: "same-origin",
+      redirect: "manual",  // a redirect is the log-in page: the session ended, nothing was saved
     }).then(function (response) {
+      if (response.type === "opaqueredirect") {
+        saver.signedOut();
+        return;
+      }
       return response.text().then(function (html) { saver.answered(response.status, html); });
     }).catch(function () {
       saver.failed();
@@ -147,6 +155,13 @@
     this.retryTimer = setTimeout(this.send.bind(this, false), delay);
   };
 
+  // Retrying cannot help until the person logs in again (in another tab, keeping this one).
+  Saver.prototype.signedOut = function () {
+    this.form.classList.remove("htmx-request");
+    this.gaveUp = true;
+    this.say("autosave-signed-out");
+  };
+
   Saver.prototype.retryNow = function () {
     if (!this.sending || (!this.gaveUp && !this.retryTimer)) { return; }  // nothing waits, or it is in flight
     clearTimeout(this.retryTimer);
@@ -176,6 +191,12 @@
       this.form.querySelector("button[type=submit]").focus();
     }
   };
+
+  // The CSRF cookie as it is now, or else the token the page was served with.
+  function csrfToken(form) {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  }
 
   function start() {
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {

@@ -271,3 +271,21 @@ def test_removing_evidence_deletes_the_file_after_commit(
         response = client.post(reverse("evidence_delete", args=[evidence.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert not Evidence.objects.exists() and not stored.exists()
+
+
+def test_an_office_file_whose_members_are_marked_encrypted_is_refused_not_a_500(client, draft, quito):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    data = bytearray(buffer.getvalue())
+    # Mark the first member "encrypted" (bit 0 of its flags) in its local and central headers:
+    # zipfile then asks for a password to open it.
+    data[6] |= 0x1
+    data[data.index(b"PK\x01\x02") + 8] |= 0x1
+    client.force_login(quito.editor)
+
+    response = _upload(client, draft, "HC-01", name="locked.odt", content=bytes(data))
+
+    assert response.status_code == 422
+    assert not Evidence.objects.exists()

@@ -2,8 +2,10 @@
 
 import pytest
 from django.core import mail
+from django.db.models import QuerySet
 from django.urls import reverse
 
+from assessments import services
 from assessments.models import Answer, ReviewItem, Round, StatusEvent
 from indicators.models import Indicator
 from tests.world import answer, answer_everything
@@ -195,3 +197,15 @@ def test_indicators_of_another_catalogue_version_are_unknown(client, draft, quit
     client.force_login(quito.editor)
     assert _save(client, draft, "ZZ-99", "2").status_code == 404
     assert not Indicator.objects.filter(code="ZZ-99").exists()
+
+
+def test_two_approvers_opening_the_same_period_at_once_get_a_clear_refusal_not_a_500(quito, monkeypatch):
+    services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
+    # The other request checked before this one created its round: only the database sees the clash.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+
+    with pytest.raises(services.WorkflowError, match="already has a round for 2025"):
+        services.round_create(authority=quito.authority, period="2025", actor=quito.approver)
+
+    monkeypatch.undo()
+    assert Round.objects.filter(authority=quito.authority, period="2025").count() == 1

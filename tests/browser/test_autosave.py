@@ -160,3 +160,27 @@ def test_a_conflict_and_a_refusal_are_shown_as_the_server_says_and_not_retried(f
     page.wait_for_timeout(500)
     assert len(requests) == 3
     assert saved_hc01(round).level == 4
+
+
+def test_a_save_after_the_session_ended_says_signed_out_and_saves_once_logged_in_again(form_page, round, live_server):
+    page, card = form_page()
+    session = [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    page.context.clear_cookies(name="sessionid")  # the session expired, or ended in another tab
+    card.get_by_label("Justification").fill("Written while signed out.")
+
+    expect(card.get_by_role("status")).to_contain_text("you are signed out")
+    assert saved_hc01(round) is None
+    # Logging in again in another tab gives a new session and rotates the CSRF cookie.
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/accounts/login/")
+    other.get_by_label("Username").fill("quito-editor")
+    other.get_by_label("Password").fill("pw-for-tests-only")
+    other.locator("main").get_by_role("button", name="Log in").click()
+    other.wait_for_url(f"{live_server.url}/")
+    assert [c for c in page.context.cookies() if c["name"] == "sessionid"] != session
+    card.get_by_role("button", name="Try again").click()
+
+    wait_until(
+        lambda: (a := saved_hc01(round)) and a.justification == "Written while signed out.", 15, "the saved answer"
+    )
+    expect(card.get_by_role("status")).to_contain_text("Saved at")
