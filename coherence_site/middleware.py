@@ -85,7 +85,8 @@ class RequestSizeLimitMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         if declared_body_size(request) > request_body_limit():
             return _too_large(request)
-        if request.method == "POST" and request.content_type == "multipart/form-data":
+        # Only a signed-in user's upload is parsed here; an anonymous one goes unread to the log-in redirect.
+        if request.method == "POST" and request.content_type == "multipart/form-data" and request.user.is_authenticated:
             try:
                 request.FILES  # noqa: B018 - parse now, through UploadLimitHandler
             except OSError:

@@ -143,6 +143,13 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(clie
     assert "The file is too large: the limit is 10.0 MB" in page and "<html" in page
 
 
+def test_an_anonymous_upload_is_sent_to_log_in_without_its_body_being_read(client, draft):
+    body = _Body(5 * 1024 * 1024)
+    response = _post_body(client, draft, "HC-01", body, CONTENT_LENGTH=str(body.size))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert body.read_bytes == 0
+
+
 def test_a_body_too_large_for_the_htmx_evidence_form_gets_a_fragment_that_keeps_the_form(client, draft, quito):
     client.force_login(quito.editor)
     body = _Body(300 * 1024 * 1024)
