@@ -63,11 +63,6 @@ def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -
     return render(request, "refused.html", {"message": message, "back": back}, status=status)
 
 
-def _denied(request: HttpRequest, denied: access.AccessDenied, pk: int) -> HttpResponse:
-    """Refuse an action the user's role does not allow now: a 403 page that says why."""
-    return _refused(request, str(denied), reverse("round_detail", args=[pk]), status=403)
-
-
 # --- home and rounds -----------------------------------------------------------------------------
 
 
@@ -181,10 +176,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Leave an optional dimension out of the round, or take it back in (draft only)."""
-    try:
-        round = _round(request, pk, Capability.TOGGLE_DIMENSIONS)
-    except access.AccessDenied as denied:
-        return _denied(request, denied, pk)
+    round = _round(request, pk, Capability.TOGGLE_DIMENSIONS)
     dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code, optional=True)
     try:
         services.round_dimension_toggle(round=round, dimension=dimension, actor=request.user)
@@ -394,10 +386,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
     if not evidence.file:
         raise Http404
-    try:
-        access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
-    except access.AccessDenied as denied:
-        return _denied(request, denied, evidence.answer.round_id)
+    access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
@@ -412,10 +401,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Show what is missing, or sign off and lock the round (approvers)."""
-    try:
-        round = _round(request, pk, Capability.SUBMIT)
-    except access.AccessDenied as denied:
-        return _denied(request, denied, pk)
+    round = _round(request, pk, Capability.SUBMIT)
     problems = services.round_problems(round) if round.is_editable else []
     if request.method == "POST":
         try:
@@ -439,10 +425,7 @@ def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
     """Give or withdraw the authority's consent to publish a validated round (approvers)."""
-    try:
-        round = _round(request, pk, Capability.CONSENT)
-    except access.AccessDenied as denied:
-        return _denied(request, denied, pk)
+    round = _round(request, pk, Capability.CONSENT)
     try:
         services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
     except services.WorkflowError as error:
@@ -483,10 +466,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review a submitted round: validated levels, N/A decisions, comments; return or validate."""
-    try:
-        round = _round(request, pk, Capability.REVIEW)
-    except access.AccessDenied as denied:
-        return _denied(request, denied, pk)
+    round = _round(request, pk, Capability.REVIEW)
     sheet = answer_sheet(round).with_evidence()
     indicators, answers, reviews = sheet.indicators, sheet.answers, sheet.reviews
     reviewing = round.status == Round.Status.SUBMITTED
