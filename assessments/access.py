@@ -86,15 +86,7 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
 
 
 class AccessDenied(PermissionDenied):
-    """The user may see the object, but none of their roles allows the action now (a 403).
-
-    The site's 403 page (``coherence_site.urls.permission_denied``) shows the message, with a link
-    back to the round when there is one.
-    """
-
-    def __init__(self, message: str, *, round_id: int | None = None):
-        super().__init__(message)
-        self.round_id = round_id
+    """The user may see the object, but none of their roles allows the action now (a 403)."""
 
 
 def _refusal(capability: Capability, authority: Authority) -> str:
@@ -176,7 +168,7 @@ def require(user, capability: Capability, target: Round | Authority) -> None:
     else:
         authority, allowed = target.authority, can(user, capability, target)
     if not allowed:
-        raise AccessDenied(_refusal(capability, authority), round_id=target.pk if isinstance(target, Round) else None)
+        raise AccessDenied(_refusal(capability, authority))
 
 
 # --- many rounds, many authorities ---------------------------------------------------------------

@@ -63,6 +63,11 @@ def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -
     return render(request, "refused.html", {"message": message, "back": back}, status=status)
 
 
+def _denied(request: HttpRequest, denied: access.AccessDenied, pk: int) -> HttpResponse:
+    """Refuse an action the user's role does not allow now: a 403 page that says why."""
+    return _refused(request, str(denied), reverse("round_detail", args=[pk]), status=403)
+
+
 # --- home and rounds -----------------------------------------------------------------------------
 
 
@@ -176,7 +181,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Leave an optional dimension out of the round, or take it back in (draft only)."""
-    round = _round(request, pk, Capability.TOGGLE_DIMENSIONS)
+    try:
+        round = _round(request, pk, Capability.TOGGLE_DIMENSIONS)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code, optional=True)
     try:
         services.round_dimension_toggle(round=round, dimension=dimension, actor=request.user)
@@ -386,7 +394,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
     if not evidence.file:
         raise Http404
-    access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
+    try:
+        access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, evidence.answer.round_id)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
@@ -401,7 +412,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Show what is missing, or sign off and lock the round (approvers)."""
-    round = _round(request, pk, Capability.SUBMIT)
+    try:
+        round = _round(request, pk, Capability.SUBMIT)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     problems = services.round_problems(round) if round.is_editable else []
     if request.method == "POST":
         try:
@@ -425,7 +439,10 @@ def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
     """Give or withdraw the authority's consent to publish a validated round (approvers)."""
-    round = _round(request, pk, Capability.CONSENT)
+    try:
+        round = _round(request, pk, Capability.CONSENT)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     try:
         services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
     except services.WorkflowError as error:
@@ -466,7 +483,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review a submitted round: validated levels, N/A decisions, comments; return or validate."""
-    round = _round(request, pk, Capability.REVIEW)
+    try:
+        round = _round(request, pk, Capability.REVIEW)
+    except access.AccessDenied as denied:
+        return _denied(request, denied, pk)
     sheet = answer_sheet(round).with_evidence()
     indicators, answers, reviews = sheet.indicators, sheet.answers, sheet.reviews
     reviewing = round.status == Round.Status.SUBMITTED

@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import accounts, language
@@ -20,16 +19,6 @@ def favicon(request):
     """Browsers and crawlers ask for /favicon.ico; the icon is an SVG among the static files."""
     return redirect(static("favicon.svg"))
 
-
-def permission_denied(request, exception):
-    """A refusal says why (an access.AccessDenied's message) and links back; nothing was changed."""
-    round_id = getattr(exception, "round_id", None)
-    back = resolve_url("round_detail", round_id) if round_id else resolve_url("home")
-    message = str(exception) or gettext("You are not allowed to do this.")
-    return render(request, "refused.html", {"message": message, "back": back}, status=403)
-
-
-handler403 = permission_denied
 
 admin.site.site_header = _("Coherence administration")
 admin.site.site_title = _("Coherence administration")
