@@ -13,7 +13,7 @@ from rest_framework import generics, serializers
 from indicators.api import BAD_REQUEST, UNAUTHORIZED
 from indicators.rules import HIGHEST_LEVEL, LOWEST_LEVEL
 
-from . import scoring
+from . import scoring, slots
 from .models import Answer, Authority, Band, Round
 from .sheet import AnswerSheet, answer_sheet, round_scores
 
@@ -170,6 +170,13 @@ class RoundDetailSerializer(RoundSerializer):
 
     class Meta(RoundSerializer.Meta):
         read_only_fields = fields = [*RoundSerializer.Meta.fields, "answers", "scores"]
+
+    def get_fields(self):
+        """The round's own fields, then those the apps above assessments add (``slots.ROUND_DETAIL_FIELDS``)."""
+        fields = super().get_fields()
+        for name, factory in slots.ROUND_DETAIL_FIELDS.items():
+            fields[name] = factory()
+        return fields
 
     def _sheet(self, round: Round) -> AnswerSheet:
         """The round's answer sheet, loaded once for its answers and its scores."""

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from indicators.models import Dimension, Indicator
 
-from . import access, services
+from . import access, services, slots
 from .access import Capability
 from .forms import AnswerForm, EvidenceForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
 from .models import (
@@ -174,6 +174,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **_score_table(round, sheet, scores),
             "returned": returned,
             "capabilities": access.capabilities(request.user, round),
+            "panels": slots.ROUND_PAGE.fill(request, round),
         },
     )
 

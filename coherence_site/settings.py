@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "csp",
     "indicators",
     "assessments",
+    "plans",
     "reports",
     "dashboard",
     "outbox",

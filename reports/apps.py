@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
+
+    def ready(self):
+        from assessments import slots
+
+        from .panels import round_page_section
+
+        slots.ROUND_PAGE.register(round_page_section, order=90)

@@ -1,7 +1,7 @@
 """Asking for a report, watching it render, downloading it, and previewing it as HTML.
 
-The round page (``assessments``) knows nothing of reports but this app's URL: it loads the panel
-of ``report_panel`` into itself, and links to it as a page of its own for browsers without JavaScript.
+The round page (``assessments``) knows nothing of reports: this app fills its slot (``panels.py``) with
+a section that loads ``report_panel``, and links to it as a page of its own for browsers without JavaScript.
 """
 
 from django.conf import settings

@@ -1,7 +1,8 @@
-"""Layers hold: indicators ← assessments ← reports, dashboard. A lower app never reaches up.
+"""Layers hold: indicators ← assessments ← plans ← reports, dashboard. A lower app never reaches up.
 
-The round page shows its report through the reports app's own URL (an htmx panel, a page of its
-own without JavaScript), so assessments/ needs nothing of reports/.
+The apps above assessments/ show their parts on its pages by filling its slots
+(``assessments.slots``): the round page's report section loads the reports app's own URL (an htmx
+panel, a page of its own without JavaScript), so assessments/ needs nothing of reports/ or plans/.
 """
 
 import ast
@@ -18,8 +19,9 @@ from tests.world import make_city
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
 ABOVE = {
-    "indicators": {"assessments", "reports", "dashboard"},
-    "assessments": {"reports", "dashboard"},
+    "indicators": {"assessments", "plans", "reports", "dashboard"},
+    "assessments": {"plans", "reports", "dashboard"},
+    "plans": {"reports", "dashboard"},
 }
 
 

@@ -1,0 +1,82 @@
+"""Places on the assessment pages and in the API that apps above ``assessments/`` fill.
+
+The round page shows a report panel, the form shows each indicator's improvement actions, the API
+detail of a round lists its actions: all of it belongs to apps that ``assessments/`` must not
+import (``tests/test_layers.py``). Each such app fills a slot from its ``AppConfig.ready()``::
+
+    slots.ROUND_PAGE.register(round_page_panel, order=20)
+
+and the assessment view asks the slot for what to show, knowing nothing of who filled it. Fillers
+take the request and the round, and must keep their query count constant (a few queries for the
+whole page, never one per indicator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+
+class Slot:
+    """A place on a page that other apps fill; ``fill`` gathers their parts in ``order``."""
+
+    def __init__(self, name: str, description: str):
+        self.name = name
+        self.description = description
+        self._fillers: list[tuple[int, str, Callable]] = []
+
+    def register(self, filler: Callable, *, order: int = 100) -> Callable:
+        """Add ``filler`` (once: registering it again replaces it)."""
+        key = f"{filler.__module__}.{filler.__qualname__}"
+        self._fillers = [f for f in self._fillers if f[1] != key]
+        self._fillers.append((order, key, filler))
+        self._fillers.sort(key=lambda f: (f[0], f[1]))
+        return filler
+
+    def fillers(self) -> list[Callable]:
+        return [filler for _order, _key, filler in self._fillers]
+
+    def __repr__(self) -> str:
+        return f"<Slot {self.name}: {len(self._fillers)} fillers>"
+
+
+class PageSlot(Slot):
+    """A section of a page: each filler returns HTML (or an empty string when it has nothing to show)."""
+
+    def fill(self, request, round, **context: Any) -> list[SafeString]:
+        parts = (filler(request, round, **context) for filler in self.fillers())
+        return [mark_safe(part) for part in parts if part]
+
+
+class IndicatorSlot(Slot):
+    """A part of each indicator's block: each filler returns ``{indicator pk: HTML}`` for the indicators given."""
+
+    def fill(self, request, round, indicators: Iterable, **context: Any) -> dict[int, list[SafeString]]:
+        indicators = list(indicators)
+        parts: dict[int, list[SafeString]] = {indicator.pk: [] for indicator in indicators}
+        for filler in self.fillers():
+            for pk, html in (filler(request, round, indicators, **context) or {}).items():
+                if html and pk in parts:
+                    parts[pk].append(mark_safe(html))
+        return parts
+
+
+# The round's overview page: sections below the scores (the report, the improvement plan …).
+ROUND_PAGE = PageSlot("round_page", "Sections of the round's overview page.")
+# One page of the form: a part under each indicator's card (its improvement actions …).
+INDICATOR_CARD = IndicatorSlot("indicator_card", "Parts under each indicator's card on the form.")
+# The review page: a part under each indicator's decision, outside the review form (no nested forms).
+REVIEW_INDICATOR = IndicatorSlot("review_indicator", "Parts under each indicator on the review page.")
+# The review page: sections after the review form.
+REVIEW_PAGE = PageSlot("review_page", "Sections of the review page, after the review form.")
+
+# The API's round detail: field name → a factory of a read-only serializer field whose source is
+# the round ("*"), with its OpenAPI schema declared (``extend_schema_field``).
+ROUND_DETAIL_FIELDS: dict[str, Callable[[], Any]] = {}
+
+
+def add_round_detail_field(name: str, factory: Callable[[], Any]) -> None:
+    """Add a field to ``GET /api/v1/assessments/<id>/`` (from an app above assessments)."""
+    ROUND_DETAIL_FIELDS[name] = factory
