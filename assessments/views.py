@@ -237,6 +237,10 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         dimension.indicators.order_by("order", "code").prefetch_related("examples", "resources", "sdg_targets")
     )
     can_edit = access.can(request.user, Capability.EDIT_ANSWERS, round)
+    cards = _cards(round, indicators, can_edit, _editable_codes(round))
+    parts = slots.INDICATOR_CARD.fill(request, round, indicators)
+    for card in cards:
+        card["panels"] = parts[card["indicator"].pk]
     progress = _dimension_progress(round)
     codes = [p["dimension"].code for p in progress]
     position = codes.index(code)
@@ -246,7 +250,7 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         {
             "round": round,
             "dimension": dimension,
-            "cards": _cards(round, indicators, can_edit, _editable_codes(round)),
+            "cards": cards,
             "progress": progress,
             "can_edit": can_edit,
             "previous_code": codes[position - 1] if position > 0 else None,
@@ -519,6 +523,9 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
                 "form": ReviewDecisionForm(data, initial=initial, prefix=indicator.code),
             }
         )
+    parts = slots.REVIEW_INDICATOR.fill(request, round, indicators)
+    for row in rows:
+        row["panels"] = parts[row["indicator"].pk]
     resubmitted = [row for row in rows if row["changes"] is not None]
     if request.method == "POST":
         if not reviewing:
@@ -553,6 +560,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
             "reviewing": reviewing,
             "returns_changed": [row for row in resubmitted if not row["unchanged"]],
             "returns_unchanged": [row for row in resubmitted if row["unchanged"]],
+            "panels": slots.REVIEW_PAGE.fill(request, round),
         },
         status=422 if request.method == "POST" else 200,
     )
