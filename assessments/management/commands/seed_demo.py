@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments import services
+from assessments import services, slots
 from assessments.models import Answer, Authority, Membership, Round
 from indicators.models import CatalogueVersion
 
@@ -43,6 +43,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = self.seed_people()
             self.seed_rounds()
+            for seed in slots.DEMO_DATA.fillers():  # plans, consultations … from the apps above
+                seed(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo user's password: {DEMO_PASSWORD}"))
         self.stdout.write("Logins: " + ", ".join(logins))
 
