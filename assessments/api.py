@@ -162,6 +162,11 @@ class AnswerSerializer(serializers.Serializer):
         allow_null=True, min_value=LOWEST_LEVEL, max_value=HIGHEST_LEVEL, help_text=_("The reviewer's level.")
     )
     na_accepted = serializers.BooleanField(allow_null=True, help_text=_("The reviewer's decision on an N/A."))
+    carried_over = serializers.BooleanField(
+        help_text=_(
+            "Carried over from an earlier round and not yet confirmed by the city: not counted as answered or scored."
+        )
+    )
 
 
 class RoundDetailSerializer(RoundSerializer):
@@ -199,6 +204,7 @@ class RoundDetailSerializer(RoundSerializer):
                     "level": answer.level if answer else None,
                     "validated_level": review.validated_level if review else None,
                     "na_accepted": review.na_accepted if review else None,
+                    "carried_over": bool(answer and answer.carried_over),
                 }
             )
         return AnswerSerializer(rows, many=True).data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -14,7 +12,7 @@ from indicators.models import Indicator, Level
 from .models import Answer, Authority, Round
 from .places import place_name
 from .services import Decision
-from .uploads import ALLOWED, EXTENSIONS, SuspiciousArchive, detect_type
+from .uploads import EXTENSIONS, check_upload
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
 
@@ -32,6 +30,8 @@ class AnswerForm(forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     save_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The "Confirm" button of an answer carried over from an earlier round (any save confirms it).
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # "Keep my version" after a conflict: the colleague's revision the user chose to replace.
     overwrite = forms.RegexField(
         regex=r"\A[0-9]{1,9}\Z",
@@ -91,30 +91,8 @@ class EvidenceForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
-        if not upload:
-            return upload
-        if upload.size > settings.EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
-            )
-        try:
-            kind = detect_type(upload)
-        except SuspiciousArchive as suspicious:
-            raise forms.ValidationError(
-                _(
-                    "This file is refused: its compressed content would expand far beyond any real document. "
-                    "Save it again from your office application, or send it as a PDF."
-                )
-            ) from suspicious
-        extension = Path(upload.name).suffix.lower()
-        if kind is None or extension not in ALLOWED[kind][0]:
-            raise forms.ValidationError(
-                _(
-                    "This file is not an accepted type, or its content does not match its name (%(ext)s). Accepted: %(list)s."
-                )
-                % {"ext": extension or "?", "list": ", ".join(EXTENSIONS)}
-            )
+        if upload:
+            check_upload(upload)
         return upload
 
     def clean_url(self):
@@ -194,11 +172,78 @@ class QueueFilterForm(forms.Form):
         self.fields["period"].choices = [("", _("Any period"))] + [(p, p) for p in periods]
 
 
+START_EMPTY, START_LATEST = "", "latest"
+
+
 class RoundCreateForm(forms.Form):
+    """A new round; where the authority has earlier rounds, whether it starts from one of them or empty."""
+
     authority = forms.ModelChoiceField(label=_("Authority"), queryset=Authority.objects.none())
     period = forms.RegexField(label=_("Period"), regex=r"^\d{4}$", max_length=4, help_text=_("A year, such as 2025."))
     due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_from = forms.ChoiceField(
+        label=_("Start from"),
+        required=False,
+        help_text=_(
+            "Each answer, justification and evidence of the earlier round comes over marked “carried over”: "
+            "it counts once someone confirms or changes it. Statuses and the reviewer's levels and comments stay behind."
+        ),
+    )
 
-    def __init__(self, *args, authorities, **kwargs):
+    def __init__(self, *args, authorities, earlier_rounds=(), **kwargs):
+        """``earlier_rounds``: the rounds of ``authorities`` the user may see, newest first, with their authority."""
         super().__init__(*args, **kwargs)
         self.fields["authority"].queryset = authorities
+        self.earlier_rounds = {str(r.pk): r for r in earlier_rounds}
+        if not self.earlier_rounds:
+            del self.fields["start_from"]
+            return
+        by_authority: dict[Authority, list] = {}
+        for round in self.earlier_rounds.values():
+            label = _(
+                "Start from the %(period)s round (answers, justifications and evidence come over for you to confirm)"
+            )
+            by_authority.setdefault(round.authority, []).append((str(round.pk), label % {"period": round.period}))
+        empty = (START_EMPTY, _("Start empty"))
+        field = self.fields["start_from"]
+        if len(by_authority) == 1:
+            [options] = by_authority.values()
+            field.choices = [*options, empty]
+            field.initial = options[0][0]  # the latest round
+        else:
+            latest = (
+                START_LATEST,
+                _(
+                    "Start from the authority's latest earlier round "
+                    "(answers, justifications and evidence come over for you to confirm)"
+                ),
+            )
+            field.choices = [latest, *((authority.name, options) for authority, options in by_authority.items()), empty]
+            field.initial = START_LATEST
+
+    def clean(self):
+        cleaned = super().clean()
+        if "start_from" not in self.fields or "start_from" not in cleaned:
+            return cleaned
+        authority, period, choice = cleaned.get("authority"), cleaned.get("period"), cleaned["start_from"]
+        if choice == START_EMPTY or authority is None or not period:
+            cleaned["start_from"] = None
+        elif choice == START_LATEST:
+            earlier = (r for r in self.earlier_rounds.values() if r.authority_id == authority.pk and r.period < period)
+            cleaned["start_from"] = max(earlier, key=lambda r: r.period, default=None)
+        else:
+            start = self.earlier_rounds[choice]
+            if start.authority_id != authority.pk:
+                self.add_error(
+                    "start_from",
+                    _("The %(period)s round you chose is %(other)s's: choose a round of %(authority)s, or start empty.")
+                    % {"period": start.period, "other": start.authority, "authority": authority},
+                )
+            elif not start.period < period:
+                self.add_error(
+                    "start_from",
+                    _("Choose a round of a period before %(period)s, or start empty.") % {"period": period},
+                )
+            else:
+                cleaned["start_from"] = start
+        return cleaned

@@ -99,7 +99,7 @@ class Membership(models.Model):
 
 class RoundQuerySet(models.QuerySet):
     def with_progress(self) -> RoundQuerySet:
-        """Annotate ``indicator_total`` and ``answered`` (``scoring.ANSWERED``; optional dimensions left out excluded)."""
+        """Annotate ``indicator_total`` and ``answered`` (``scoring.ANSWERED``, of the answers that count; optional dimensions left out excluded)."""
         omitted = Round.omitted_dimensions.through.objects.filter(round_id=OuterRef(OuterRef("pk"))).values(
             "dimension_id"
         )
@@ -112,7 +112,8 @@ class RoundQuerySet(models.QuerySet):
             .values("n")
         )
         answered = (
-            Answer.objects.filter(round_id=OuterRef("pk"), response__in=scoring.ANSWERED)
+            Answer.objects.counted()
+            .filter(round_id=OuterRef("pk"), response__in=scoring.ANSWERED)
             .exclude(indicator__dimension_id__in=omitted)
             .order_by()
             .values("round_id")
@@ -188,6 +189,15 @@ class Round(models.Model):
         Dimension, blank=True, related_name="+", verbose_name=_("optional dimensions left out")
     )
     submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
+    started_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started from"),
+        help_text=_("The earlier round whose answers were carried over into this one, for the city to confirm."),
+    )
     publication_consent = models.BooleanField(_("consent to publish"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -236,6 +246,15 @@ class Round(models.Model):
         return percent(self.answered, self.indicator_total)
 
 
+class AnswerQuerySet(models.QuerySet):
+    def counted(self) -> AnswerQuerySet:
+        """The answers that count (progress, scores, submission): not those carried over and not yet confirmed.
+
+        The one rule, said in SQL; ``Answer.counts`` says it of one answer in Python.
+        """
+        return self.filter(carried_over=False)
+
+
 class Answer(models.Model):
     """A city's answer to one indicator in one round."""
 
@@ -258,6 +277,16 @@ class Answer(models.Model):
         editable=False,
         help_text=_("The id the browser gave the save that made this revision; a retry of that save is acknowledged."),
     )
+    carried_over = models.BooleanField(
+        _("carried over, not confirmed"),
+        default=False,
+        help_text=_(
+            "Carried over from an earlier round and waiting for a person to confirm or change it; "
+            "until then it counts as not answered."
+        ),
+    )
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("answer")
@@ -274,14 +303,28 @@ class Answer(models.Model):
     def __str__(self) -> str:
         return f"{self.round} {self.indicator.code}"
 
+    @property
+    def counts(self) -> bool:
+        """Whether the answer counts (progress, scores, submission): not while carried over and unconfirmed.
+
+        ``AnswerQuerySet.counted`` says the same rule in SQL.
+        """
+        return not self.carried_over
+
     def state(self, evidence: list[str] | None = None) -> dict:
-        """Return the answer as plain data, for the history and the diff after a return."""
-        return {
+        """Return the answer as plain data, for the history and the diff after a return.
+
+        An answer carried over and not yet confirmed says so (``carried_over``); others leave the key out.
+        """
+        state = {
             "response": self.response,
             "level": self.level,
             "justification": self.justification,
             "evidence": sorted(evidence if evidence is not None else (str(e) for e in self.evidence.all())),
         }
+        if self.carried_over:
+            state["carried_over"] = True
+        return state
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -426,6 +469,11 @@ def answer_changes(old: dict | None, new: dict | None) -> list[dict]:
     before, after = set(old.get("evidence", [])), set(new.get("evidence", []))
     if before != after:
         changes.append({"field": "evidence", "old": sorted(before - after), "new": sorted(after - before)})
+    # Carried over from an earlier round (the period is in the entry that made it), then taken up by a person.
+    if new.get("carried_from"):
+        changes.append({"field": "carried_over", "old": None, "new": new["carried_from"]})
+    elif old.get("carried_over") and not new.get("carried_over"):
+        changes.append({"field": "confirmed", "old": None, "new": None})
     return changes
 
 

@@ -80,12 +80,32 @@ class MissingItem:
 
 
 @transaction.atomic
-def round_create(*, authority: Authority, period: str, actor, due_date=None, version=None) -> Round:
-    """Open a round for an authority, pinned to the current published catalogue version."""
+def round_create(
+    *,
+    authority: Authority,
+    period: str,
+    actor,
+    due_date=None,
+    version=None,
+    start_from: Round | None = None,
+) -> Round:
+    """Open a round for an authority, pinned to the current published catalogue version.
+
+    ``start_from``, an earlier round of the same authority, lends the new round its answers,
+    justifications and evidence, each carried over for a person to confirm or change (``_carry_over``).
+    """
     access.require(actor, Capability.OPEN_ROUND, authority)
     version = version or CatalogueVersion.objects.current()
     if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
         raise WorkflowError(_("No published catalogue version to assess against."))
+    if start_from is not None:
+        if start_from.authority_id != authority.pk or not access.can(actor, Capability.VIEW, start_from):
+            raise WorkflowError(_("A round can start only from an earlier round of the same authority."))
+        if not start_from.period < period:
+            raise WorkflowError(
+                _("The round to start from (%(earlier)s) must be of a period before %(period)s.")
+                % {"earlier": start_from.period, "period": period}
+            )
     taken = WorkflowError(
         _("%(authority)s already has a round for %(period)s.") % {"authority": authority, "period": period}
     )
@@ -93,11 +113,77 @@ def round_create(*, authority: Authority, period: str, actor, due_date=None, ver
         raise taken
     try:
         with transaction.atomic():
-            round = Round.objects.create(authority=authority, period=period, due_date=due_date, version=version)
+            round = Round.objects.create(
+                authority=authority, period=period, due_date=due_date, version=version, started_from=start_from
+            )
     except IntegrityError as clash:  # a colleague opened the same period a moment ago
         raise taken from clash
-    StatusEvent.objects.create(round=round, to_status=round.status, actor=actor)
+    note = _("Started from the %(period)s round") % {"period": start_from.period} if start_from else ""
+    StatusEvent.objects.create(round=round, to_status=round.status, actor=actor, note=note)
+    if start_from is not None:
+        _carry_over(start_from, round, actor)
     return round
+
+
+def _carry_over(source: Round, round: Round, actor) -> None:
+    """Copy the answers of ``source`` into the new ``round``, each marked carried over until a person confirms it.
+
+    Indicators are matched by code (the catalogue versions may differ); an answer to an indicator
+    the new version lacks stays behind. Response, level, justification and evidence come over (links
+    as links, files as new stored files; a file missing from storage is left out); statuses, the
+    reviewer's levels and comments never do. Each carried answer gets a history entry that says so.
+    """
+    indicators = {i.code: i for i in Indicator.objects.filter(version_id=round.version_id)}
+    sources = Answer.objects.filter(round=source).select_related("indicator").prefetch_related("evidence")
+    pairs = []
+    for old in sources:
+        indicator = indicators.get(old.indicator.code)
+        if indicator is None:
+            continue
+        response = old.response
+        if response == Answer.Response.NOT_APPLICABLE and not indicator.na_allowed:
+            response = Answer.Response.UNANSWERED  # the new catalogue asks for a level: the person chooses one
+        if not (response or old.justification or old.evidence.all()):
+            continue
+        answer = Answer(
+            round=round,
+            indicator=indicator,
+            response=response,
+            level=old.level if response == Answer.Response.LEVEL else None,
+            justification=old.justification,
+            carried_over=True,
+        )
+        pairs.append((old, answer))
+    Answer.objects.bulk_create(answer for _old, answer in pairs)
+
+    storage = Evidence._meta.get_field("file").storage
+    stored: list[str] = []  # files written for the new round: removed if it is not created after all
+    try:
+        copies: list[Evidence] = []
+        revisions = []
+        empty = Answer().state([])
+        for old, answer in pairs:
+            carried = []
+            for item in old.evidence.all():
+                copy = Evidence(answer=answer, description=item.description, url=item.url, added_by=actor)
+                if item.file:
+                    try:
+                        with item.file.open("rb") as content:
+                            copy.file.save(item.filename or item.file.name, content, save=False)
+                    except OSError:  # gone from storage: carry the rest rather than fail the round
+                        continue
+                    stored.append(copy.file.name)
+                    copy.filename = item.filename
+                carried.append(copy)
+            copies.extend(carried)
+            new = {**answer.state([str(e) for e in carried]), "carried_from": source.period}
+            revisions.append(AnswerRevision(answer=answer, changed_by=actor, old=empty, new=new))
+        Evidence.objects.bulk_create(copies)
+        AnswerRevision.objects.bulk_create(revisions)
+    except Exception:
+        for name in stored:
+            storage.delete(name)
+        raise
 
 
 def _lock(round: Round) -> Round:
@@ -163,6 +249,8 @@ def answer_save(
 ) -> Answer:
     """Save one answer, unless someone saved it since ``base_revision`` (then AnswerConflict).
 
+    Saving an answer carried over from an earlier round confirms it: from then on it counts.
+
     ``save_id`` names one save made by the browser; sent again (a retry after a lost response),
     it is acknowledged with the answer as that save left it, and changes nothing.
     """
@@ -187,6 +275,8 @@ def answer_save(
         raise AnswerConflict(answer)
     old = answer.state()
     answer.response, answer.level, answer.justification = response, level, justification
+    # A person's save of an answer carried over from an earlier round confirms it, changed or not.
+    answer.carried_over = False
     new = answer.state(old["evidence"])
     if new == old:
         return answer
@@ -278,13 +368,21 @@ def round_indicators(round: Round):
     )
 
 
+def _not_confirmed(round: Round) -> str:
+    if round.started_from is None:
+        return _("carried over from an earlier round, not confirmed yet")
+    return _("carried over from %(period)s, not confirmed yet") % {"period": round.started_from.period}
+
+
 def round_problems(round: Round) -> list[MissingItem]:
     """List what keeps the round from being submitted, in catalogue order."""
     answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).annotate(evidence_count=Count("evidence"))}
     problems = []
     for indicator in round_indicators(round):
         answer = answers.get(indicator.pk)
-        if answer is None or answer.response == Answer.Response.UNANSWERED:
+        if answer is not None and not answer.counts:
+            problems.append(MissingItem(indicator, _not_confirmed(round)))
+        elif answer is None or answer.response == Answer.Response.UNANSWERED:
             problems.append(MissingItem(indicator, _("not answered")))
         elif answer.response == Answer.Response.NOT_APPLICABLE and not answer.justification.strip():
             problems.append(MissingItem(indicator, _("N/A needs a justification")))

@@ -38,7 +38,8 @@ class AnswerSheet:
     dimensions: tuple[Dimension, ...]
     # The indicators of the dimensions the round keeps, in catalogue order, each with its dimension.
     indicators: tuple[Indicator, ...]
-    # Indicator id → answer (annotated ``evidence_count``) and → review item, for every answer and item of the round.
+    # Indicator id → answer (annotated ``evidence_count``) and → review item, for every answer and item of the round;
+    # answers carried over and not yet confirmed among them (``Answer.counts``), which scores read as unanswered.
     answers: Mapping[int, Answer]
     reviews: Mapping[int, ReviewItem]
 
@@ -52,9 +53,19 @@ class AnswerSheet:
         prefetch_related_objects(list(self.answers.values()), "evidence")
         return self
 
+    @property
+    def carried(self) -> tuple[Indicator, ...]:
+        """The indicators whose answer was carried over from an earlier round and waits for confirmation."""
+        return tuple(i for i in self.indicators if (a := self.answers.get(i.pk)) is not None and not a.counts)
+
     def item(self, indicator: Indicator, score_set: str) -> scoring.IndicatorInput:
-        """The indicator's answer as a score set reads it: ``self`` (the city's) or ``validated`` (after review)."""
+        """The indicator's answer as a score set reads it: ``self`` (the city's) or ``validated`` (after review).
+
+        An answer that does not count yet (carried over, not confirmed) is read as no answer.
+        """
         answer, review = self.answers.get(indicator.pk), self.reviews.get(indicator.pk)
+        if answer is not None and not answer.counts:
+            answer = None
         response = answer.response if answer else scoring.UNANSWERED
         level = answer.level if answer else None
         na_accepted = True

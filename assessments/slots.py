@@ -81,6 +81,7 @@ def add_round_detail_field(name: str, factory: Callable[[], Any]) -> None:
     """Add a field to ``GET /api/v1/assessments/<id>/`` (from an app above assessments)."""
     ROUND_DETAIL_FIELDS[name] = factory
 
+
 # Demo data (``manage.py seed_demo``): once the authorities, people and rounds exist, each app above
 # assessments adds its own. A filler takes the command's stdout and must be idempotent.
 DEMO_DATA = Slot("demo_data", "Demo data of the apps above assessments, added by seed_demo.")

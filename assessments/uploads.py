@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import zipfile
+from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 # File type → (extensions allowed for it, Content-Type to send it with).
 ALLOWED = {
@@ -55,6 +59,32 @@ def detect_type(stream: IO[bytes]) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return _office_type(stream)
     return None
+
+
+def check_upload(upload) -> None:
+    """Refuse (ValidationError, saying why) a file over EVIDENCE_MAX_BYTES, of no accepted type, or named unlike its content."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        )
+    try:
+        kind = detect_type(upload)
+    except SuspiciousArchive as suspicious:
+        raise ValidationError(
+            _(
+                "This file is refused: its compressed content would expand far beyond any real document. "
+                "Save it again from your office application, or send it as a PDF."
+            )
+        ) from suspicious
+    extension = Path(upload.name).suffix.lower()
+    if kind is None or extension not in ALLOWED[kind][0]:
+        raise ValidationError(
+            _(
+                "This file is not an accepted type, or its content does not match its name (%(ext)s). Accepted: %(list)s."
+            )
+            % {"ext": extension or "?", "list": ", ".join(EXTENSIONS)}
+        )
 
 
 def _office_type(stream: IO[bytes]) -> str | None:

@@ -46,7 +46,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _round(request: HttpRequest, pk: int, capability: Capability = Capability.VIEW) -> Round:
     """The round, if the user may see it (a 404 otherwise, whoever owns it) and do ``capability`` now (AccessDenied)."""
     return access.access_round(
-        request.user, pk, capability, rounds=Round.objects.select_related("authority", "version")
+        request.user, pk, capability, rounds=Round.objects.select_related("authority", "version", "started_from")
     )
 
 
@@ -95,7 +95,14 @@ def round_create(request: HttpRequest) -> HttpResponse:
     authorities = access.authorities_where(request.user, Capability.OPEN_ROUND)
     if not authorities.exists():
         raise Http404
-    form = RoundCreateForm(request.POST or None, authorities=authorities)
+    # The rounds a new one may start from: those of the user's authorities they may see, newest first.
+    earlier_rounds = (
+        Round.objects.visible_to(request.user)
+        .filter(authority__in=authorities)
+        .select_related("authority")
+        .order_by("authority__name", "authority_id", "-period")
+    )
+    form = RoundCreateForm(request.POST or None, authorities=authorities, earlier_rounds=earlier_rounds)
     if request.method == "POST" and form.is_valid():
         try:
             round = services.round_create(actor=request.user, **form.cleaned_data)
@@ -155,6 +162,15 @@ def _score_table(round: Round, sheet: AnswerSheet, scores: dict) -> dict:
     }
 
 
+CARRIED_LINKS = 5
+
+
+def _carried_notice(sheet: AnswerSheet) -> dict:
+    """The answers carried over from an earlier round that wait for confirmation: how many, and links to the first."""
+    carried = sheet.carried
+    return {"count": len(carried), "first": carried[:CARRIED_LINKS], "more": max(0, len(carried) - CARRIED_LINKS)}
+
+
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The round's overview: status, progress per dimension, returned items, actions."""
     round = _round(request, pk)
@@ -170,6 +186,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/round_detail.html",
         {
             "round": round,
+            "carried": _carried_notice(sheet),
             "progress": _dimension_progress(round, sheet, scores),
             **_score_table(round, sheet, scores),
             "returned": returned,
@@ -305,7 +322,10 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "assessments/_answer_saved.html",
             {"round": round, "indicator": indicator, "answer": answer, "progress": _dimension_progress(round)},
         )
-    messages.success(request, _("Your answer to %(code)s is saved.") % {"code": indicator.code})
+    if data["confirm"]:
+        messages.success(request, _("Your answer to %(code)s is confirmed.") % {"code": indicator.code})
+    else:
+        messages.success(request, _("Your answer to %(code)s is saved.") % {"code": indicator.code})
     return redirect(_back_to(round, indicator))
 
 

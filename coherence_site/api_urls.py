@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 
 from assessments.api import RoundDetail, RoundList
 from indicators.api import CatalogueList
+from plans.api import ActionList
 
 
 class EndpointsSerializer(serializers.Serializer):
@@ -20,10 +21,16 @@ class EndpointsSerializer(serializers.Serializer):
 
     catalogue = serializers.URLField(help_text=_("Published catalogue versions with their dimensions and indicators."))
     assessments = serializers.URLField(help_text=_("The rounds you may see; each links to its detail."))
+    actions = serializers.URLField(help_text=_("The actions of the improvement plans you may see."))
     schema = serializers.URLField(help_text=_("This API described in OpenAPI 3."))
 
 
-ENDPOINTS = {"catalogue": "api_catalogue", "assessments": "api_round_list", "schema": "api_schema"}
+ENDPOINTS = {
+    "catalogue": "api_catalogue",
+    "assessments": "api_round_list",
+    "actions": "api_action_list",
+    "schema": "api_schema",
+}
 
 
 @extend_schema(responses=EndpointsSerializer)
@@ -38,6 +45,7 @@ urlpatterns = [
     path("catalogue/", CatalogueList.as_view(), name="api_catalogue"),
     path("assessments/", RoundList.as_view(), name="api_round_list"),
     path("assessments/<int:pk>/", RoundDetail.as_view(), name="api_round_detail"),
+    path("actions/", ActionList.as_view(), name="api_action_list"),
     # drf-spectacular serves the schema to anyone unless told otherwise.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
 ]

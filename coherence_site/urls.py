@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
+    path("plans/", include("plans.urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

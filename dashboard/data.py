@@ -1,6 +1,9 @@
 """The dashboards' panels: each reads scores from snapshots with database aggregates (never by
 looping over answers), builds its figure with dashboard/charts.py, and says in words and in a
 table what the figure shows, for screen readers and for copying.
+
+The improvement plans' tables (``ActionTable``) count actions with database aggregates too, in a
+constant number of queries; they need no chart: the counts are the point.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from assessments.models import Authority, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators.models import Dimension, Level
 from indicators.rules import LEVELS
+from plans.followup import NONE, Movement, round_levels
+from plans.models import Action, ActionIndicator, ActionQuerySet
 
 from . import charts
 
@@ -306,3 +312,141 @@ def authority_panels(own_rounds: QuerySet, slug: str, peer_by: str | None) -> li
         trend_panel(own_rounds, slug),
         profile_panel(own_rounds, Round.objects.published(), slug, peer_by),
     ]
+
+
+# --- improvement plans ---------------------------------------------------------------------------
+
+
+@dataclass
+class ActionTable:
+    """A table of action counts, with a caption that says what it counts (no chart: the numbers are the point)."""
+
+    key: str
+    title: str
+    summary: str
+    headers: list[str]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+
+
+def _status_headers() -> list[str]:
+    return [str(label) for label in Action.Status.labels] + [_("Overdue")]
+
+
+def plan_status_table(authorities: QuerySet) -> ActionTable:
+    """Actions per status and overdue, for each authority (by name, never a ranking) and in total: one query.
+
+    ``authorities``: whose plans to count, among those the reader may read (``plans.access.visible_authorities``).
+    """
+    today = timezone.localdate()
+    counts = {status: Count("plan__actions", filter=Q(plan__actions__status=status)) for status in Action.Status.values}
+    counts["overdue"] = Count(
+        "plan__actions", filter=Q(plan__actions__status__in=Action.OPEN_STATUSES, plan__actions__due_date__lt=today)
+    )
+    rows = [
+        list(row)
+        for row in authorities.order_by("name", "pk")
+        .annotate(**counts)
+        .values_list("name", *Action.Status.values, "overdue")
+    ]
+    total = [_("Total"), *(sum(row[n] for row in rows) for n in range(1, len(Action.Status.values) + 2))]
+    with_actions = sum(1 for row in rows if any(row[1:-1]))
+    summary = ngettext(
+        "%(with)d of %(n)d authority has actions in its improvement plan. Open actions past their due date: "
+        "%(overdue)d. Authorities are listed by name.",
+        "%(with)d of %(n)d authorities have actions in their improvement plans. Open actions past their due date: "
+        "%(overdue)d. Authorities are listed by name.",
+        len(rows),
+    ) % {"with": with_actions, "n": len(rows), "overdue": total[-1]}
+    return ActionTable(
+        "plan_status",
+        _("Improvement plans: actions by status"),
+        summary,
+        headers=[_("Authority"), *_status_headers()],
+        rows=rows,
+        total=total,
+    )
+
+
+def plan_progress_table(authority: Authority, actions: ActionQuerySet) -> ActionTable:
+    """For each of the authority's rounds: the actions made in it by status, overdue, and the targets reached.
+
+    ``actions``: those the reader may see. A round's "indicators at target" counts the indicators
+    linked to the actions it follows up (made in it or before) whose level in that round reached
+    an action's target, read as ``plans.followup`` reads levels (validated once the round is).
+    Six queries, whatever the number of rounds and actions.
+    """
+    rounds = list(Round.objects.filter(authority=authority).order_by("period"))
+    own = actions.filter(plan__authority=authority)
+    today = timezone.localdate()
+    counts = {
+        origin: row
+        for origin, *row in own.order_by()
+        .values("origin_round")
+        .annotate(
+            made=Count("pk"),
+            done=Count("pk", filter=Q(status=Action.Status.DONE)),
+            dropped=Count("pk", filter=Q(status=Action.Status.DROPPED)),
+            open=Count("pk", filter=Q(status__in=Action.OPEN_STATUSES)),
+            overdue=Count("pk", filter=Q(status__in=Action.OPEN_STATUSES, due_date__lt=today)),
+        )
+        .values_list("origin_round", "made", "done", "dropped", "open", "overdue")
+    }
+    links = list(
+        ActionIndicator.objects.filter(action__in=own).values_list(
+            "action__origin_round__period", "indicator__code", "target_level"
+        )
+    )
+    levels = round_levels(rounds, {code for _period, code, _target in links})
+    rows = []
+    for round in rounds:
+        # The links of the actions this round follows up (``ActionQuerySet.for_round``: made in it or before).
+        reached = {
+            code
+            for origin_period, code, target in links
+            if origin_period <= round.period
+            and Movement(code, target, before=None, after=levels.get((round.pk, code), NONE).level).reached
+        }
+        rows.append([f"{round.period} · {round.get_status_display()}", *counts.get(round.pk, [0] * 5), len(reached)])
+    return ActionTable(
+        "plan_progress",
+        _("%(name)s: improvement plan over rounds") % {"name": authority.name},
+        _(
+            "For each round: the actions made in it, how many are done, dropped, open and overdue today, and how "
+            "many indicators linked to the actions followed up in that round reached their target level there "
+            "(validated levels once the round is validated, your own before)."
+        ),
+        headers=[
+            _("Round"),
+            _("Actions made"),
+            _("Done"),
+            _("Dropped"),
+            _("Open"),
+            _("Overdue"),
+            _("Indicators at target"),
+        ],
+        rows=rows,
+    )
+
+
+def public_actions(rounds: QuerySet, period: str | None) -> list[tuple[Authority, list[Action]]]:
+    """The public actions of the authorities of ``rounds`` (published rounds of ``period``), by authority name.
+
+    Only what ``Action.objects.public()`` allows (marked public, of an authority with a round published
+    with consent), made in ``period`` or before. Two queries.
+    """
+    if period is None:
+        return []
+    actions = (
+        Action.objects.public()
+        .filter(plan__authority__in=rounds.values("authority"), origin_round__period__lte=period)
+        .select_related("plan__authority")
+        .prefetch_related(
+            Prefetch("links", ActionIndicator.objects.select_related("indicator").order_by("indicator__code"))
+        )
+        .order_by("plan__authority__name", "plan__authority_id", "due_date", "pk")
+    )
+    by_authority: dict[int, tuple[Authority, list[Action]]] = {}
+    for action in actions:
+        by_authority.setdefault(action.plan.authority_id, (action.plan.authority, []))[1].append(action)
+    return list(by_authority.values())

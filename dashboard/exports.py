@@ -14,7 +14,20 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from django import forms
-from django.db.models import BigIntegerField, BooleanField, Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -25,6 +38,7 @@ from openpyxl.cell import WriteOnlyCell
 from assessments import scoring
 from assessments.models import Round, RoundQuerySet, ScoreSnapshot, SnapshotDimension
 from indicators.models import Indicator
+from plans.models import Action, ActionQuerySet, ActionUpdate
 
 CHUNK_SIZE = 2000
 # Rows joined into one chunk of the CSV stream: fewer, larger writes to the socket.
@@ -61,6 +75,23 @@ SCORE_COLUMNS = (
     "evidence_coverage",
     "core",
 )
+ACTION_COLUMNS = (
+    "authority",
+    "authority_slug",
+    "action_id",
+    "title",
+    "status",
+    "owner",
+    "start_date",
+    "due_date",
+    "overdue",
+    "budget",
+    "budget_amount",
+    "indicator",
+    "target_level",
+    "origin_period",
+    "last_update",
+)
 HEADLINE = "headline"
 
 
@@ -90,6 +121,27 @@ class ExportFilterForm(forms.Form):
 
     def error_text(self) -> str:
         return " ".join(f"{field}: {' '.join(errors)}" for field, errors in self.errors.items())
+
+
+class ActionExportFilterForm(ExportFilterForm):
+    """The action export's filters: the period of the round an action was made in, the country, the action's status."""
+
+    status = forms.ChoiceField(
+        choices=Action.Status.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Unknown status “%(value)s”.")},
+    )
+
+    def filter(self, actions: ActionQuerySet) -> ActionQuerySet:
+        """Narrow the actions to the filters given (a valid form only)."""
+        data = self.cleaned_data
+        if data["period"]:
+            actions = actions.filter(origin_round__period=data["period"])
+        if data["country"]:
+            actions = actions.filter(plan__authority__country__iexact=data["country"])
+        if data["status"]:
+            actions = actions.filter(status=data["status"])
+        return actions
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -231,6 +283,31 @@ def score_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
         yield tuple(row)
 
 
+def action_rows(actions: ActionQuerySet) -> Iterator[tuple]:
+    """Yield one row per action × linked indicator (an action without one gets one row), by authority and due date."""
+    last_update = ActionUpdate.objects.filter(action=OuterRef("pk")).order_by().values("action").annotate(d=Max("date"))
+    rows = (
+        actions.annotate(
+            authority=F("plan__authority__name"),
+            authority_slug=F("plan__authority__slug"),
+            action_id=F("pk"),
+            overdue=Case(
+                When(status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            # values_list over the reverse relation is a LEFT JOIN: one row per link.
+            indicator=F("links__indicator__code"),
+            target_level=F("links__target_level"),
+            origin_period=F("origin_round__period"),
+            last_update=Subquery(last_update.values("d")),
+        )
+        .order_by("plan__authority__name", "plan__authority__slug", "due_date", "pk", "links__indicator__code")
+        .values_list(*ACTION_COLUMNS)
+    )
+    yield from rows.iterator(chunk_size=CHUNK_SIZE)
+
+
 # --- formats ----------------------------------------------------------------------------------------
 
 
@@ -312,6 +389,17 @@ def _export(
         return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
     rounds = form.filter(Round.objects.visible_to(request.user))
     return FORMATS[fmt](columns, rows(rounds), f"coherence-{name}-{timezone.localdate():%Y-%m-%d}")
+
+
+def export_actions(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download the actions of the plans the user may read: one row per action × linked indicator."""
+    if fmt not in FORMATS:
+        raise Http404
+    form = ActionExportFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+    actions = form.filter(Action.objects.visible_to(request.user))
+    return FORMATS[fmt](ACTION_COLUMNS, action_rows(actions), f"coherence-actions-{timezone.localdate():%Y-%m-%d}")
 
 
 def export_indicators(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("public/", views.public_dashboard, name="public_dashboard"),
     path("exports/indicators.<str:fmt>", exports.export_indicators, name="export_indicators"),
     path("exports/scores.<str:fmt>", exports.export_scores, name="export_scores"),
+    path("exports/actions.<str:fmt>", exports.export_actions, name="export_actions"),
 ]

@@ -5,6 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from assessments.models import Authority, Round, is_reviewer
+from plans.access import visible_authorities
+from plans.models import Action
 
 from . import data
 from .filters import PEER_GROUPS, RoundFilter
@@ -23,7 +25,9 @@ def reviewer_dashboard(request: HttpRequest) -> HttpResponse:
     if filters.is_bound and not filters.is_valid():
         return render(request, "dashboard/reviewer.html", {"filter": filters, "panels": []}, status=400)
     panels = data.reviewer_panels(filters.qs, filters.form.cleaned_data if filters.is_bound else {})
-    return render(request, "dashboard/reviewer.html", {"filter": filters, "panels": panels})
+    # The plans of the authorities the filters select, among those the reviewer may read.
+    plans = data.plan_status_table(visible_authorities(request.user).filter(pk__in=filters.qs.values("authority_id")))
+    return render(request, "dashboard/reviewer.html", {"filter": filters, "panels": panels, "plan_status": plans})
 
 
 def reviewer_dashboard_data(request: HttpRequest) -> JsonResponse:
@@ -40,7 +44,7 @@ def reviewer_dashboard_data(request: HttpRequest) -> JsonResponse:
 
 
 def authority_dashboard(request: HttpRequest) -> HttpResponse:
-    """A city's own trend and profile; peers' medians come from published rounds only."""
+    """A city's own trend and profile (peers' medians come from published rounds only) and its plan over rounds."""
     authorities = list(Authority.objects.filter(memberships__user=request.user).order_by("name"))
     if not authorities:
         raise Http404
@@ -58,13 +62,14 @@ def authority_dashboard(request: HttpRequest) -> HttpResponse:
             "peer": peer,
             "peer_groups": PEER_GROUPS,
             "panels": data.authority_panels(own, chosen.slug, peer),
+            "plan_progress": data.plan_progress_table(chosen, Action.objects.visible_to(request.user)),
         },
     )
 
 
 @login_not_required
 def public_dashboard(request: HttpRequest) -> HttpResponse:
-    """Published rounds of consenting authorities, and nothing else."""
+    """Published rounds of consenting authorities and the actions they marked public, and nothing else."""
     published = Round.objects.published()
     periods = list(published.order_by("-period").values_list("period", flat=True).distinct())
     period = request.GET.get("period") or (periods[0] if periods else None)
@@ -74,5 +79,11 @@ def public_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/public.html",
-        {"periods": periods, "period": period, "rounds": rounds, "panels": [data.heatmap_panel(published, period)]},
+        {
+            "periods": periods,
+            "period": period,
+            "rounds": rounds,
+            "panels": [data.heatmap_panel(published, period)],
+            "public_actions": data.public_actions(rounds, period),
+        },
     )

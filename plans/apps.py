@@ -10,5 +10,10 @@ class PlansConfig(AppConfig):
     verbose_name = _("Improvement plans")
 
     def ready(self):
-        # The assessment pages and API show plans through their slots (assessments.slots), filled here.
-        from . import panels  # noqa: F401
+        # The assessment pages and API show plans through their slots (assessments.slots), filled here:
+        # panels fills the pages, api the round detail's "actions"; seed_demo adds the demo plans.
+        from assessments import slots
+
+        from . import api, demo, panels  # noqa: F401
+
+        slots.DEMO_DATA.register(demo.seed)

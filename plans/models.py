@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Authority, Round
@@ -316,6 +316,69 @@ class ActionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.changed_by} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+    def changes(self, people: dict[int, str] | None = None) -> list[dict]:
+        """What this change did, one entry per field in words (``people``: user id → name, for the person responsible)."""
+        return action_changes(self.old, self.new, people or {})
+
+
+def _state_words(field: str, value, people: dict[int, str]) -> str:
+    """One field of ``Action.state()`` as the history shows it."""
+    if value in (None, ""):
+        return ""
+    if field in ("start_date", "due_date"):
+        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+    if field == "status":
+        return str(dict(Action.Status.choices).get(value, value))
+    if field == "budget":
+        return str(dict(Action.Budget.choices).get(value, value))
+    if field == "public":
+        return str(_("yes") if value else _("no"))
+    if field == "owner_user":
+        return people.get(value, str(value))
+    return str(value)
+
+
+def action_changes(old: dict | None, new: dict | None, people: dict[int, str] | None = None) -> list[dict]:
+    """Compare two ``Action.state()`` values: one entry per field that differs (and per indicator), in words.
+
+    Each entry is ``{"field": label, "old": words, "new": words}``; an empty ``old`` means it was set.
+    """
+    old, new, people = old or {}, new or {}, people or {}
+    changes = []
+    for name in (
+        "title",
+        "description",
+        "owner",
+        "owner_user",
+        "start_date",
+        "due_date",
+        "status",
+        "drop_reason",
+        "budget",
+        "budget_amount",
+        "public",
+    ):
+        before, after = old.get(name), new.get(name)
+        if before != after and not (before in (None, "") and after in (None, "")):
+            changes.append(
+                {
+                    "field": Action._meta.get_field(name).verbose_name,
+                    "old": _state_words(name, before, people),
+                    "new": _state_words(name, after, people),
+                }
+            )
+    before, after = old.get("target_levels") or {}, new.get("target_levels") or {}
+    for code in sorted(set(before) | set(after)):
+        if before.get(code) != after.get(code):
+            changes.append(
+                {
+                    "field": _("Target level of %(code)s") % {"code": code},
+                    "old": "" if before.get(code) is None else str(before[code]),
+                    "new": "" if after.get(code) is None else str(after[code]),
+                }
+            )
+    return changes
 
 
 class SuggestionDismissal(models.Model):

@@ -4,7 +4,9 @@
 unchanged inputs give the same report text (the report's date is the date of its data, not of
 its rendering). ``report_context`` turns the facts into what the template shows, in one language.
 Both read the round through one answer sheet (``assessments.sheet``), loaded once per render; a
-validated round's scores and its trend come from snapshots, never from a live score.
+validated round's scores and its trend come from snapshots, never from a live score. The
+improvement plan's actions the round follows up are facts too (id, revision, number of updates),
+so that a change to the plan makes a new report; ``plan_section`` and ``priorities`` shape them.
 
 The charts come in one of two forms of the same Plotly figures: SVG exported by kaleido (a headless
 Chromium) for the PDF, which only the worker renders, or the figure JSON that plotly.js draws in the
@@ -19,7 +21,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import Max, prefetch_related_objects
+from django.db.models import Count, Max, prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -27,21 +29,28 @@ from assessments import scoring
 from assessments.models import Answer, Band, Round, SnapshotDimension, StatusEvent, answer_label
 from assessments.sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
 from dashboard.charts import DimensionBar, TrendPoint, profile_figure, trend_figure
-from indicators.rules import methodology
+from indicators.rules import Level, methodology
+from plans.followup import DOWN, SAME, UP, actions_for_round, movements
+from plans.models import DEFAULT_TARGET_LEVEL, Action
 
 from . import rendering
 
 # Raise when the report's content or layout changes, so that older files are not reused.
 # 2: a validated round's scores and trend come from its snapshot; SDG averages leave out N/A.
-REPORT_FORMAT = 2
+# 3: the improvement plan's section, and three priorities on the first page.
+REPORT_FORMAT = 3
 SUGGEST_BELOW_LEVEL = 3
+PRIORITIES = 3
 
 # "svg": inline SVG for the PDF (the worker); "figures": figure JSON for plotly.js (the preview).
 Charts = Literal["svg", "figures"]
 
 
-def report_facts(round: Round, sheet: AnswerSheet | None = None) -> dict[str, Any]:
-    """Every input of the report as plain, JSON-ready data (``sheet``: the round's, with its evidence)."""
+def report_facts(round: Round, sheet: AnswerSheet | None = None, actions: list[Action] | None = None) -> dict[str, Any]:
+    """Every input of the report as plain, JSON-ready data.
+
+    ``sheet``: the round's, with its evidence; ``actions``: ``plan_actions(round)``, when already loaded.
+    """
     sheet = sheet or answer_sheet(round).with_evidence()
     items = {}
     for indicator in sheet.indicators:
@@ -89,6 +98,101 @@ def report_facts(round: Round, sheet: AnswerSheet | None = None) -> dict[str, An
         "as_of": last_change.date().isoformat(),
         "items": items,
         "trend": [list(row) for row in trend],
+        "plan": plan_facts(round, actions),
+    }
+
+
+def plan_facts(round: Round, actions: list[Action] | None = None) -> list[list[int]]:
+    """The plan's part of the fingerprint: each action the round follows up, as its id, revision and update count.
+
+    Every change to an action raises its revision (its links and targets included), and a progress
+    update adds to the count, so a report made before a change to the plan is not served after it.
+    One query, none when ``actions`` (with their updates) are given.
+    """
+    if actions is not None:
+        return sorted([action.pk, action.revision, len(action.updates.all())] for action in actions)
+    rows = (
+        Action.objects.for_round(round)
+        .annotate(updates_count=Count("updates"))
+        .order_by("pk")
+        .values_list("pk", "revision", "updates_count")
+    )
+    return [list(row) for row in rows]
+
+
+def plan_actions(round: Round) -> list[Action]:
+    """The actions the round follows up (made in it or before), with their details, by status then due date.
+
+    Status in the order of ``Action.Status`` (planned, in progress, done, dropped). Three queries.
+    """
+    order = {status: n for n, status in enumerate(Action.Status.values)}
+    return sorted(actions_for_round(round), key=lambda action: (order[action.status], action.due_date, action.pk))
+
+
+def plan_section(round: Round, actions: list[Action]) -> dict[str, Any]:
+    """The report's improvement plan: each action with its linked indicators, targets and movement (two queries).
+
+    The movement of a linked indicator is from the action's origin round to this round (validated
+    levels where a round is validated, the city's own before); an action made in this round has
+    none yet.
+    """
+    moves = movements(actions, round) if actions else {}
+    labels = {UP: _("up"), DOWN: _("down"), SAME: _("unchanged")}
+    rows = []
+    for action in actions:
+        since_origin = action.origin_round_id != round.pk
+        rows.append(
+            {
+                "action": action,
+                "origin_period": action.origin_round.period,
+                "since_origin": since_origin,
+                "indicators": [
+                    {
+                        "code": move.code,
+                        "target": move.target,
+                        "before": move.before,
+                        "after": move.after,
+                        "moved": labels.get(move.moved, "") if since_origin else "",
+                        "reached": move.reached,
+                    }
+                    for move in moves.get(action.pk, [])
+                ],
+            }
+        )
+    return {"actions": rows, "authority": round.authority.name}
+
+
+def priorities(sheet: AnswerSheet, actions: list[Action], score_set: str) -> dict[str, Any]:
+    """The three priorities on the report's first page, and where they come from. No query.
+
+    From the improvement plan when the round follows up open actions: the three open actions due
+    soonest (overdue ones first, as their due dates are the earliest). Otherwise from the
+    assessment: the three indicators at the lowest level (``score_set``'s: the validated one once
+    the round is validated), below level 3 ("operational"), in catalogue order among equals, each
+    with the catalogue's suggestion. Unanswered, "don't know" and not-applicable indicators have
+    no level to rank and are left out.
+    """
+    open_actions = sorted((a for a in actions if a.is_open), key=lambda action: (action.due_date, action.pk))
+    if open_actions:
+        return {"source": "plan", "actions": open_actions[:PRIORITIES], "indicators": []}
+    weakest = []
+    for position, indicator in enumerate(sheet.indicators):
+        item = sheet.item(indicator, score_set)
+        if item.response == scoring.LEVEL and item.level is not None and item.level < DEFAULT_TARGET_LEVEL:
+            weakest.append((item.level, position, indicator))
+    weakest.sort(key=lambda entry: entry[:2])
+    return {
+        "source": "indicators",
+        "actions": [],
+        "indicators": [
+            {
+                "indicator": indicator,
+                "level": level,
+                "level_label": Level(level).label,
+                "suggestion": indicator.suggestion,
+            }
+            for level, _position, indicator in weakest[:PRIORITIES]
+        ],
     }
 
 
@@ -103,12 +207,18 @@ def report_context(round: Round, language: str, *, charts: Charts | None = "svg"
     with translation.override(language):
         sheet = answer_sheet(round).with_evidence()
         prefetch_related_objects(list(sheet.indicators), "sdg_targets")
-        facts = report_facts(round, sheet)
-        return _context(round, sheet, facts, language, charts)
+        actions = plan_actions(round)
+        facts = report_facts(round, sheet, actions)
+        return _context(round, sheet, facts, actions, language, charts)
 
 
 def _context(
-    round: Round, sheet: AnswerSheet, facts: dict[str, Any], language: str, charts: Charts | None
+    round: Round,
+    sheet: AnswerSheet,
+    facts: dict[str, Any],
+    actions: list[Action],
+    language: str,
+    charts: Charts | None,
 ) -> dict[str, Any]:
     validated = round.status == Round.Status.VALIDATED
     # A validated round's scores are its snapshot's; a draft's are scored live from the sheet.
@@ -167,6 +277,8 @@ def _context(
             for _code, entry in sorted(sdg.items(), key=lambda kv: kv[1]["target"].sort_key)
         ],
         "rules": methodology(kept.values()),
+        "plan": plan_section(round, actions),
+        "priorities": priorities(sheet, actions, official_set),
         "fingerprint": fingerprint(facts, language),
         "trend_note": _(
             "Validated scores of this authority's rounds on catalogue version %(n)s only; rounds on other versions are not comparable and are not shown."

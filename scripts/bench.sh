@@ -20,3 +20,5 @@ echo "== Reports (issue: scores and PDF reports) =="
 $PY manage.py bench_reports
 echo "== Dashboard and exports at 1,000 authorities =="
 $PY manage.py bench_dashboard
+echo "== Improvement plans at 1,000 authorities × 50 actions =="
+$PY manage.py bench_plans

@@ -152,6 +152,7 @@ def test_the_api_root_lists_every_endpoint_and_each_answers(client, quito):
     assert endpoints == {
         "catalogue": "http://testserver/api/v1/catalogue/",
         "assessments": "http://testserver/api/v1/assessments/",
+        "actions": "http://testserver/api/v1/actions/",
         "schema": "http://testserver/api/v1/schema/",
     }
     for url in endpoints.values():
@@ -172,7 +173,12 @@ def test_the_api_root_is_in_the_openapi_schema(client, quito, tmp_path):
     schema = json.loads(client.get("/api/v1/schema/?format=json").content)
 
     assert "/api/v1/" in schema["paths"]
-    assert set(schema["components"]["schemas"]["Endpoints"]["properties"]) == {"catalogue", "assessments", "schema"}
+    assert set(schema["components"]["schemas"]["Endpoints"]["properties"]) == {
+        "catalogue",
+        "assessments",
+        "actions",
+        "schema",
+    }
 
 
 # --- the favicon --------------------------------------------------------------------------------------

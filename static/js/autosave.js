@@ -46,6 +46,7 @@
     this.debounceTimer = null;
     this.retryTimer = null;
     this.gaveUp = false;
+    this.focusInStatus = false;  // the focus was in the status line when the save was sent
     var saver = this;
 
     form.addEventListener("input", function (event) {
@@ -104,7 +105,11 @@
     var saver = this;
     this.retryTimer = null;
     this.gaveUp = false;
-    if (first) { this.form.classList.add("htmx-request"); }
+    if (first) {
+      // Saving hides the status line's buttons ("Confirm"), and a hidden button loses the focus.
+      this.focusInStatus = this.status().contains(document.activeElement);
+      this.form.classList.add("htmx-request");
+    }
     fetch(this.form.action, {
       method: "POST",
       body: this.sending.body,
@@ -129,7 +134,10 @@
     }
     this.form.classList.remove("htmx-request");
     var line = this.status();
-    var hadFocus = line.contains(document.activeElement);  // "Try again" or "Keep my version"
+    // "Try again", "Keep my version", or "Confirm" (whose focus went to the page when saving hid it)
+    var hadFocus = line.contains(document.activeElement) ||
+      (this.focusInStatus && (!document.activeElement || document.activeElement === document.body));
+    this.focusInStatus = false;
     htmx.swap(line, html, { swapStyle: "outerHTML" });
     if (hadFocus) { this.keepFocus(); }
     if (status < 300) { this.savedUpTo = this.sending.upTo; }

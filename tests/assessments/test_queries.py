@@ -60,11 +60,13 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     city, draft, submitted = _world(per_dimension, rounds)
 
     client.force_login(city.editor)
-    with django_assert_max_num_queries(16):  # 3 of them load the answer sheet the live scores are made from
+    # 3 of them load the answer sheet the live scores are made from; 1 the plan's actions (plans.panels)
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
     with django_assert_max_num_queries(6):
         assert client.get(reverse("home")).status_code == 200
-    with django_assert_max_num_queries(9):  # one answer sheet for the progress and the scores
+    # one answer sheet for the progress and the scores; 2 for the plan section (access, actions: plans.panels)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
@@ -76,6 +78,7 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     with django_assert_max_num_queries(8):
         response = client.get(reverse("review_queue"))
     assert response.context["page"].paginator.count == rounds + 1
-    with django_assert_max_num_queries(10):  # the answer sheet and its evidence: 4
+    # the answer sheet and its evidence: 4; the plan's actions: 1 (plans.panels)
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("round_review", args=[submitted.pk]))
     assert len(response.context["rows"]) == 6 * per_dimension

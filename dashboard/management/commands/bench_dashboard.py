@@ -10,21 +10,19 @@ a test: it never fails for being slow.
 from __future__ import annotations
 
 import random
-import statistics
 import time
 import tracemalloc
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import scoring
 from assessments.models import Answer, Authority, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from coherence_site.bench import median_ms, site_client
 from indicators.models import CatalogueVersion
 
 PERIODS = ("2021", "2023", "2025")
@@ -62,15 +60,6 @@ class Rollback(Exception):
     """Raised to undo everything the benchmark created."""
 
 
-def _median_ms(action, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
-
-
 class Command(BaseCommand):
     help = "Benchmark dashboard data, heatmap JSON and CSV export at 1,000 authorities (rolled back)."
 
@@ -101,7 +90,7 @@ class Command(BaseCommand):
             f"data: {authorities} authorities x {len(PERIODS)} periods x {version.indicators.count()} indicators"
             f" = {answers} answers (generated in {time.perf_counter() - started:.1f} s)"
         )
-        client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["localhost"])[0].lstrip("."))
+        client = site_client()
         client.force_login(reviewer)
         slug = "bench-0000"
         data_url = reverse("reviewer_dashboard_data")
@@ -112,12 +101,12 @@ class Command(BaseCommand):
             return response
 
         get(data_url, {})  # warm-up: imports, first queries
-        dashboard = _median_ms(lambda: get(data_url, {"period": "2025", "authority": slug}), runs)
-        heatmap = _median_ms(lambda: get(data_url, {"period": "2025", "panel": "heatmap"}), runs)
+        dashboard = median_ms(lambda: get(data_url, {"period": "2025", "authority": slug}), runs)
+        heatmap = median_ms(lambda: get(data_url, {"period": "2025", "panel": "heatmap"}), runs)
         with connection.cursor() as cursor:
-            heatmap_floor = _median_ms(lambda: (cursor.execute(HEATMAP_SQL, ["2025"]), cursor.fetchall()), runs)
+            heatmap_floor = median_ms(lambda: (cursor.execute(HEATMAP_SQL, ["2025"]), cursor.fetchall()), runs)
             if connection.vendor == "postgresql":
-                dashboard_floor = _median_ms(
+                dashboard_floor = median_ms(
                     lambda: (cursor.execute(DASHBOARD_SQL, ["2025", slug, "2025", "2025"]), cursor.fetchall()), runs
                 )
             else:
