@@ -164,7 +164,8 @@ class AnswerSerializer(serializers.Serializer):
     na_accepted = serializers.BooleanField(allow_null=True, help_text=_("The reviewer's decision on an N/A."))
     carried_over = serializers.BooleanField(
         help_text=_(
-            "Carried over from an earlier round and not yet confirmed by the city: not counted as answered or scored."
+            "Carried over from an earlier round and not yet confirmed by the city: not counted as answered or "
+            "scored, and its response and level stay empty until confirmed."
         )
     )
 
@@ -196,7 +197,8 @@ class RoundDetailSerializer(RoundSerializer):
         sheet = self._sheet(round)
         rows = []
         for indicator in sheet.indicators:
-            answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
+            # A carried answer waiting for confirmation is not the city's answer yet: empty, and flagged.
+            answer, review = sheet.counted_answer(indicator), sheet.reviews.get(indicator.pk)
             rows.append(
                 {
                     "indicator": indicator.code,
@@ -204,7 +206,7 @@ class RoundDetailSerializer(RoundSerializer):
                     "level": answer.level if answer else None,
                     "validated_level": review.validated_level if review else None,
                     "na_accepted": review.na_accepted if review else None,
-                    "carried_over": bool(answer and answer.carried_over),
+                    "carried_over": indicator.pk in sheet.answers and answer is None,
                 }
             )
         return AnswerSerializer(rows, many=True).data

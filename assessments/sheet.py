@@ -58,14 +58,17 @@ class AnswerSheet:
         """The indicators whose answer was carried over from an earlier round and waits for confirmation."""
         return tuple(i for i in self.indicators if (a := self.answers.get(i.pk)) is not None and not a.counts)
 
+    def counted_answer(self, indicator: Indicator) -> Answer | None:
+        """The indicator's answer if it counts; None when there is none or it waits for confirmation (carried over)."""
+        answer = self.answers.get(indicator.pk)
+        return answer if answer is not None and answer.counts else None
+
     def item(self, indicator: Indicator, score_set: str) -> scoring.IndicatorInput:
         """The indicator's answer as a score set reads it: ``self`` (the city's) or ``validated`` (after review).
 
         An answer that does not count yet (carried over, not confirmed) is read as no answer.
         """
-        answer, review = self.answers.get(indicator.pk), self.reviews.get(indicator.pk)
-        if answer is not None and not answer.counts:
-            answer = None
+        answer, review = self.counted_answer(indicator), self.reviews.get(indicator.pk)
         response = answer.response if answer else scoring.UNANSWERED
         level = answer.level if answer else None
         na_accepted = True

@@ -228,7 +228,8 @@ def _context(
     by_dimension: dict[str, list] = defaultdict(list)
     sdg: dict[str, dict] = {}
     for indicator in sheet.indicators:
-        answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
+        # An answer carried over from the last round is the city's only once confirmed: until then, unanswered.
+        answer, review = sheet.counted_answer(indicator), sheet.reviews.get(indicator.pk)
         state = answer.state() if answer else None
         self_level = answer.level if answer and answer.response == Answer.Response.LEVEL else None
         validated_level = review.validated_level if review and review.validated_level is not None else self_level

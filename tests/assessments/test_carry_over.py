@@ -24,6 +24,7 @@ from assessments.models import (
 )
 from assessments.sheet import SELF, answer_sheet
 from indicators.models import Indicator
+from reports.context import report_context
 from tests.factories import DimensionFactory, IndicatorFactory, MembershipFactory, VersionFactory
 from tests.world import answer, answer_everything, make_city
 
@@ -206,6 +207,8 @@ def test_the_api_counts_carried_answers_as_unanswered_and_marks_each_one(carried
 
     assert listed[carried.pk]["answered"] == 0
     assert {a["carried_over"] for a in body["answers"]} == {True}
+    # Not the city's answer until confirmed: the API shows no response and no level for it.
+    assert {(a["response"], a["level"]) for a in body["answers"]} == {("", None)}
     assert body["scores"]["self"]["answered"] == 0 and body["scores"]["self"]["headline"] is None
     answer(carried, "HC-02", quito.editor, level=2)
     assert client.get(API).json()["results"][0]["answered"] == 1
@@ -486,3 +489,21 @@ def test_the_open_a_round_form_makes_as_many_queries_with_ten_earlier_rounds_as_
     for year in range(2001, 2010):
         services.round_create(authority=quito.authority, period=str(year), actor=quito.approver)
     assert _count(client, reverse("round_create")) == one
+
+
+def test_the_report_of_a_round_shows_a_carried_answer_as_unanswered_until_it_is_confirmed(carried, quito):
+    """The PDF says what the city confirmed: a carried answer is neither its level nor its justification yet."""
+
+    def hc01():
+        round = Round.objects.select_related("authority", "version").get(pk=carried.pk)
+        rows = {
+            row["indicator"].code: row
+            for s in report_context(round, "en", charts=None)["sections"]
+            for row in s["rows"]
+        }
+        return rows["HC-01"]
+
+    assert (hc01()["self"], hc01()["justification"]) == ("—", "")
+    current = Answer.objects.get(round=carried, indicator__code="HC-01")
+    answer(carried, "HC-01", quito.editor, level=current.level, justification=current.justification)
+    assert hc01()["self"].startswith(f"{current.level} ·") and hc01()["justification"] == current.justification
