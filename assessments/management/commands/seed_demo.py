@@ -74,8 +74,9 @@ class Command(BaseCommand):
         return logins
 
     # Each authority gets rounds for 2021 and 2023 (validated) and 2025 in a state that
-    # rotates through the workflow, so that every page has real content.
-    STATES_2025 = ["draft", "submitted", "returned", "validated", "draft-empty"]
+    # rotates through the workflow, so that every page has real content. A "carried" round starts
+    # from the authority's 2023 round: its answers wait for confirmation, a few already confirmed.
+    STATES_2025 = ["draft", "submitted", "returned", "validated", "carried", "draft-empty"]
 
     def seed_rounds(self) -> None:
         User = get_user_model()
@@ -90,10 +91,17 @@ class Command(BaseCommand):
             for period, state, lift in plan:
                 if Round.objects.filter(authority=authority, period=period).exists():
                     continue
+                start_from = Round.objects.get(authority=authority, period="2023") if state == "carried" else None
                 round = services.round_create(
-                    authority=authority, period=period, actor=approver, due_date=date(int(period), 11, 30)
+                    authority=authority,
+                    period=period,
+                    actor=approver,
+                    due_date=date(int(period), 11, 30),
+                    start_from=start_from,
                 )
-                if state == "draft-empty":
+                if state == "carried":
+                    self.confirm_some(round, editor, count=5)
+                if state in ("draft-empty", "carried"):
                     continue
                 self.answer_all(round, editor, rng, lift, partial=state == "draft")
                 if state == "draft":
@@ -104,6 +112,21 @@ class Command(BaseCommand):
                 self.review(round, reviewer, rng, state, approver, editor)
                 if state == "validated" and rng.random() < 0.6:
                     services.round_set_consent(round=round, actor=approver, consent=True)
+
+    def confirm_some(self, round, editor, count: int) -> None:
+        """Confirm the first ``count`` carried answers as they came, as an official revisiting them would."""
+        for answer in Answer.objects.filter(round=round, carried_over=True).order_by(
+            "indicator__dimension__order", "indicator__order"
+        )[:count]:
+            services.answer_save(
+                round=round,
+                indicator=answer.indicator,
+                actor=editor,
+                response=answer.response,
+                level=answer.level,
+                justification=answer.justification,
+                base_revision=answer.revision,
+            )
 
     def answer_all(self, round, editor, rng, lift: int, partial: bool) -> None:
         indicators = list(services.round_indicators(round))
