@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from assessments.models import Authority, Membership
+from assessments.models import Authority, Membership, Round
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,9 @@ def test_seed_demo_creates_authorities_and_logins_and_can_run_twice(settings):
     assert counts[0] >= 10
     assert Membership.objects.filter(user__username="quito-approver", role="approver").exists()
     assert get_user_model().objects.get(username="reviewer").has_perm("assessments.review_round")
+    # A round started from the last one shows carry-over: answers waiting for confirmation, a few confirmed.
+    carried = Round.objects.filter(started_from__isnull=False)
+    assert carried.filter(answers__carried_over=True).exists() and carried.filter(answers__carried_over=False).exists()
 
 
 def test_seed_demo_refuses_to_run_when_debug_is_off(settings):
