@@ -14,7 +14,6 @@ from statistics import median
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +22,7 @@ from assessments.models import Authority, ReviewItem, Round, ScoreSnapshot, Snap
 from indicators.models import Dimension, Level
 from indicators.rules import LEVELS
 from plans.followup import NONE, Movement, round_levels
-from plans.models import Action, ActionIndicator, ActionQuerySet
+from plans.models import Action, ActionIndicator, ActionQuerySet, with_action_counts
 
 from . import charts
 
@@ -338,17 +337,8 @@ def plan_status_table(authorities: QuerySet) -> ActionTable:
 
     ``authorities``: whose plans to count, among those the reader may read (``plans.access.visible_authorities``).
     """
-    today = timezone.localdate()
-    counts = {status: Count("plan__actions", filter=Q(plan__actions__status=status)) for status in Action.Status.values}
-    counts["overdue"] = Count(
-        "plan__actions", filter=Q(plan__actions__status__in=Action.OPEN_STATUSES, plan__actions__due_date__lt=today)
-    )
-    rows = [
-        list(row)
-        for row in authorities.order_by("name", "pk")
-        .annotate(**counts)
-        .values_list("name", *Action.Status.values, "overdue")
-    ]
+    counts = [f"n_{status}" for status in Action.Status.values] + ["n_overdue"]
+    rows = [list(row) for row in with_action_counts(authorities).order_by("name", "pk").values_list("name", *counts)]
     total = [_("Total"), *(sum(row[n] for row in rows) for n in range(1, len(Action.Status.values) + 2))]
     with_actions = sum(1 for row in rows if any(row[1:-1]))
     summary = ngettext(
@@ -378,7 +368,6 @@ def plan_progress_table(authority: Authority, actions: ActionQuerySet) -> Action
     """
     rounds = list(Round.objects.filter(authority=authority).order_by("period"))
     own = actions.filter(plan__authority=authority)
-    today = timezone.localdate()
     counts = {
         origin: row
         for origin, *row in own.order_by()
@@ -388,7 +377,7 @@ def plan_progress_table(authority: Authority, actions: ActionQuerySet) -> Action
             done=Count("pk", filter=Q(status=Action.Status.DONE)),
             dropped=Count("pk", filter=Q(status=Action.Status.DROPPED)),
             open=Count("pk", filter=Q(status__in=Action.OPEN_STATUSES)),
-            overdue=Count("pk", filter=Q(status__in=Action.OPEN_STATUSES, due_date__lt=today)),
+            overdue=Count("pk", filter=Action.overdue_condition()),
         )
         .values_list("origin_round", "made", "done", "dropped", "open", "overdue")
     }

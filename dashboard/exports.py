@@ -60,6 +60,7 @@ INDICATOR_COLUMNS = (
     "points",
     "na",
     "na_accepted",
+    "carried_over",
 )
 SCORE_COLUMNS = (
     "authority",
@@ -160,11 +161,16 @@ INDICATOR_FIELDS = (
     "answer__level",
     "review__validated_level",
     "review__na_accepted",
+    "answer__carried_over",
 )
 
 
 def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
-    """Yield one row per round × indicator (dimensions the city left out excluded), in catalogue order."""
+    """Yield one row per round × indicator (dimensions the city left out excluded), in catalogue order.
+
+    An answer carried over from an earlier round and not yet confirmed counts as not answered
+    (``Answer.counts``): its row is an unanswered one, with ``carried_over`` true.
+    """
     omitted = Round.omitted_dimensions.through.objects.filter(
         round_id=OuterRef("round__id"), dimension_id=OuterRef("dimension_id")
     )
@@ -194,8 +200,9 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
         .values_list(*INDICATOR_FIELDS)
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for *identity, status, version, dimension, code, response, level, validated_level, na_accepted in rows:
-        response = response or scoring.UNANSWERED
+    for *identity, status, version, dimension, code, response, level, validated_level, na_accepted, carried in rows:
+        carried = bool(carried)  # None: no answer at all
+        response, level = (scoring.UNANSWERED, None) if carried else (response or scoring.UNANSWERED, level)
         if status == Round.Status.VALIDATED:
             scored_response, scored_level, na_accepted = scoring.validated_answer(
                 response, level, validated_level, na_accepted
@@ -219,6 +226,7 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
             points,
             response == scoring.NOT_APPLICABLE,
             na_accepted,
+            carried,
         )
 
 
@@ -291,11 +299,7 @@ def action_rows(actions: ActionQuerySet) -> Iterator[tuple]:
             authority=F("plan__authority__name"),
             authority_slug=F("plan__authority__slug"),
             action_id=F("pk"),
-            overdue=Case(
-                When(status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate(), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
+            overdue=Case(When(Action.overdue_condition(), then=Value(True)), default=Value(False)),
             # values_list over the reverse relation is a LEFT JOIN: one row per link.
             indicator=F("links__indicator__code"),
             target_level=F("links__target_level"),

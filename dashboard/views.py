@@ -11,6 +11,9 @@ from plans.models import Action
 from . import data
 from .filters import PEER_GROUPS, RoundFilter
 
+# The dashboard's filters that describe authorities rather than rounds: they also choose whose plans are counted.
+AUTHORITY_FILTERS = ("country", "region", "kind")
+
 
 def _reviewer_filter(request: HttpRequest) -> RoundFilter:
     if not is_reviewer(request.user):
@@ -24,9 +27,15 @@ def reviewer_dashboard(request: HttpRequest) -> HttpResponse:
     filters = _reviewer_filter(request)
     if filters.is_bound and not filters.is_valid():
         return render(request, "dashboard/reviewer.html", {"filter": filters, "panels": []}, status=400)
-    panels = data.reviewer_panels(filters.qs, filters.form.cleaned_data if filters.is_bound else {})
-    # The plans of the authorities the filters select, among those the reviewer may read.
-    plans = data.plan_status_table(visible_authorities(request.user).filter(pk__in=filters.qs.values("authority_id")))
+    params = filters.form.cleaned_data if filters.is_bound else {}
+    panels = data.reviewer_panels(filters.qs, params)
+    # Every plan the reviewer may read, whatever its rounds' statuses (a plan needs no validated round), of the
+    # authorities the filters on authorities choose; the filters on rounds (period, version, status) do not apply.
+    authorities = visible_authorities(request.user)
+    for name in AUTHORITY_FILTERS:
+        if params.get(name):
+            authorities = authorities.filter(**{name: params[name]})
+    plans = data.plan_status_table(authorities)
     return render(request, "dashboard/reviewer.html", {"filter": filters, "panels": panels, "plan_status": plans})
 
 

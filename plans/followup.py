@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from assessments import scoring
 from assessments.models import Answer, ReviewItem, Round
@@ -78,17 +78,25 @@ def followed_up(actions: Iterable[Action], round: Round) -> list[Action]:
 
 
 def round_levels(rounds: Iterable[Round], codes: Iterable[str]) -> dict[tuple[int, str], Level]:
-    """The level of each indicator code in each round, validated where the round is (two queries)."""
+    """The level of each indicator code in each round, validated where the round is (two queries).
+
+    Only what counts in the round: answers carried over and not yet confirmed, and indicators of the
+    optional dimensions the round left out, have no level there.
+    """
     rounds = {r.pk: r for r in rounds}
     codes = set(codes)
     if not rounds or not codes:
         return {}
-    scope = {"round_id__in": list(rounds), "indicator__code__in": codes}
+    # An optional dimension the round left out is no part of it: nothing said of its indicators there counts.
+    left_out = Round.omitted_dimensions.through.objects.filter(
+        round_id=OuterRef("round_id"), dimension_id=OuterRef("indicator__dimension_id")
+    )
+    scope = Q(round_id__in=list(rounds), indicator__code__in=codes) & ~Exists(left_out)
     # An answer carried over from an earlier round and not yet confirmed is no level of this round.
-    answers = Answer.objects.counted().filter(**scope).values_list("round_id", "indicator__code", "response", "level")
+    answers = Answer.objects.counted().filter(scope).values_list("round_id", "indicator__code", "response", "level")
     reviews = {
         (round_id, code): (validated_level, na_accepted)
-        for round_id, code, validated_level, na_accepted in ReviewItem.objects.filter(**scope).values_list(
+        for round_id, code, validated_level, na_accepted in ReviewItem.objects.filter(scope).values_list(
             "round_id", "indicator__code", "validated_level", "na_accepted"
         )
     }

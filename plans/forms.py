@@ -14,14 +14,21 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Authority, Round
 from assessments.uploads import EXTENSIONS, check_upload
 from indicators.models import Indicator
-from indicators.rules import Level
+from indicators.rules import LOWEST_LEVEL, Level
 
 from .models import DEFAULT_TARGET_LEVEL, TEXT_MAX, TITLE_MAX, Action, ActionUpdate
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-LEVEL_CHOICES = [(str(level.value), f"{level.value} · {level.label}") for level in Level]
 LINK_ROWS_EXTRA = 3
 LINK_ROWS_MAX = 40
+
+
+def level_choices(lowest: int = LOWEST_LEVEL) -> list[tuple[int, str]]:
+    """The scale from ``lowest`` up as choices ("3 · Operational"), in the active language.
+
+    Call it when a form is made, never at import: the labels would stay in the language of the process.
+    """
+    return [(level.value, f"{level.value} · {level.label}") for level in Level if level.value >= lowest]
 
 
 class LinkForm(forms.Form):
@@ -32,7 +39,6 @@ class LinkForm(forms.Form):
     )
     target_level = forms.TypedChoiceField(
         label=_("Target level"),
-        choices=LEVEL_CHOICES,
         coerce=int,
         initial=DEFAULT_TARGET_LEVEL,
         widget=forms.Select(attrs={"class": "form-select"}),
@@ -41,6 +47,7 @@ class LinkForm(forms.Form):
     def __init__(self, *args, indicator_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].choices = [("", _("— none —")), *indicator_choices]
+        self.fields["target_level"].choices = level_choices()
 
 
 class BaseLinkFormSet(forms.BaseFormSet):
@@ -69,8 +76,8 @@ def _person(user) -> str:
     return user.get_full_name() or user.username
 
 
-class ActionForm(forms.Form):
-    """An action's fields and its linked indicators with their target levels (``self.links``, a formset)."""
+class ActionBaseForm(forms.Form):
+    """What every form that makes an action asks for, and the rule on its dates: the source of both."""
 
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     description = forms.CharField(
@@ -80,12 +87,30 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What will be done, by whom, and how you will know it worked."),
     )
-    owner = forms.CharField(label=_("Owner"), max_length=200, help_text=_("The department or office that leads it."))
-    owner_user = forms.ModelChoiceField(
-        label=_("Person responsible"), required=False, queryset=get_user_model().objects.none()
+    owner = forms.CharField(
+        label=_("Owner"),
+        max_length=Action._meta.get_field("owner").max_length,
+        help_text=_("The department or office that leads it."),
     )
     start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
     due_date = forms.DateField(label=_("Due date"), widget=DATE_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, due = cleaned.get("start_date"), cleaned.get("due_date")
+        if start and due and due < start:
+            self.add_error("due_date", _("The due date cannot be before the start date."))
+        return cleaned
+
+
+class ActionForm(ActionBaseForm):
+    """An action's fields and its linked indicators with their target levels (``self.links``, a formset)."""
+
+    field_order = ["title", "description", "owner", "owner_user", "start_date", "due_date"]
+
+    owner_user = forms.ModelChoiceField(
+        label=_("Person responsible"), required=False, queryset=get_user_model().objects.none()
+    )
     budget = forms.ChoiceField(label=_("Budget secured"), choices=Action.Budget.choices, initial=Action.Budget.NONE)
     budget_amount = forms.DecimalField(
         label=_("Amount"), required=False, max_digits=14, decimal_places=2, min_value=0, help_text=_("Optional.")
@@ -145,13 +170,6 @@ class ActionForm(forms.Form):
         valid = super().is_valid()
         return self.links.is_valid() and valid
 
-    def clean(self):
-        cleaned = super().clean()
-        start, due = cleaned.get("start_date"), cleaned.get("due_date")
-        if start and due and due < start:
-            self.add_error("due_date", _("The due date cannot be before the start date."))
-        return cleaned
-
     @property
     def targets(self) -> dict[Indicator, int]:
         """The linked indicators and their target levels (once valid)."""
@@ -170,6 +188,30 @@ class ActionEditForm(ActionForm):
     """The action form with the revision the user started from (a stale one is refused)."""
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class SuggestedActionForm(ActionBaseForm):
+    """A suggestion of the suggestions page as an action to add: what the person may change before adding it."""
+
+    target_level = forms.TypedChoiceField(label=_("Level the action aims at"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_level"].choices = level_choices(LOWEST_LEVEL + 1)
+
+
+class TargetForm(forms.Form):
+    """The level the authority aims at on an indicator."""
+
+    level = forms.TypedChoiceField(label=_("The authority's target on this indicator"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = level_choices()
+
+
+class DismissForm(forms.Form):
+    """Dismiss a suggestion: nothing to fill in, but a refusal to say why."""
 
 
 class StatusForm(forms.Form):

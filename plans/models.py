@@ -94,8 +94,8 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(status__in=Action.OPEN_STATUSES)
 
     def overdue(self, today: date | None = None) -> ActionQuerySet:
-        """Open actions whose due date has passed."""
-        return self.open().filter(due_date__lt=today or timezone.localdate())
+        """Open actions whose due date has passed (``Action.overdue_condition``)."""
+        return self.filter(Action.overdue_condition(today=today))
 
     def public(self) -> ActionQuerySet:
         """Actions the authority marked public, of authorities with a round published with consent."""
@@ -104,6 +104,13 @@ class ActionQuerySet(models.QuerySet):
     def for_round(self, round: Round) -> ActionQuerySet:
         """The actions a round follows up: its authority's actions made in this round or an earlier one."""
         return self.filter(plan__authority_id=round.authority_id, origin_round__period__lte=round.period)
+
+    def counts(self, today: date | None = None) -> dict[str, int]:
+        """How many of the actions are at each status (keyed by status) and ``overdue``: one query."""
+        return self.aggregate(
+            **{status: models.Count("pk", filter=Q(status=status)) for status in Action.Status.values},
+            overdue=models.Count("pk", filter=Action.overdue_condition(today=today)),
+        )
 
     def with_details(self) -> ActionQuerySet:
         """Load what a list of actions shows in a constant number of queries."""
@@ -192,8 +199,15 @@ class Action(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    # The overdue rule, said once in SQL and once in Python: open, and due before today (due today is not late).
+    @classmethod
+    def overdue_condition(cls, prefix: str = "", today: date | None = None) -> Q:
+        """Overdue actions as a filter; ``prefix`` is the path to the action (``"plan__actions__"`` from an authority)."""
+        return Q(**{f"{prefix}status__in": cls.OPEN_STATUSES, f"{prefix}due_date__lt": today or timezone.localdate()})
+
     @property
     def is_overdue(self) -> bool:
+        """``overdue_condition`` of this one action."""
         return self.is_open and self.due_date < timezone.localdate()
 
     def state(self) -> dict:
@@ -214,6 +228,23 @@ class Action(models.Model):
             "public": self.public,
             "target_levels": {link.indicator.code: link.target_level for link in links},
         }
+
+
+def with_action_counts(
+    authorities: models.QuerySet[Authority], today: date | None = None
+) -> models.QuerySet[Authority]:
+    """Annotate each authority with its plan's actions per status (``n_planned`` …) and overdue (``n_overdue``).
+
+    One query for any number of authorities; an authority without a plan counts zero everywhere.
+    """
+    path = "plan__actions"
+    return authorities.annotate(
+        **{
+            f"n_{status}": models.Count(path, filter=Q(**{f"{path}__status": status}))
+            for status in Action.Status.values
+        },
+        n_overdue=models.Count(path, filter=Action.overdue_condition(f"{path}__", today)),
+    )
 
 
 class ActionIndicator(models.Model):

@@ -15,63 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessments.access import AccessDenied, access_round
 from assessments.models import Round
-from indicators.rules import LOWEST_LEVEL, Level
+from indicators.rules import Level
 
 from . import services, suggestions
 from .access import PlanCapability, plan_capabilities, require
-from .models import DEFAULT_TARGET_LEVEL, TEXT_MAX, TITLE_MAX, Action
+from .forms import DismissForm, SuggestedActionForm, TargetForm
+from .models import DEFAULT_TARGET_LEVEL
 
 ADD, DISMISS, TARGET = "add", "dismiss", "target"
-
-
-def _level_choices(lowest: int = LOWEST_LEVEL) -> list[tuple[int, str]]:
-    return [(level.value, f"{level.value} · {level.label}") for level in Level if level.value >= lowest]
-
-
-class SuggestedActionForm(forms.Form):
-    """A suggestion as an action to add: what the person may change before adding it."""
-
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=TITLE_MAX)
-    description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    owner = forms.CharField(
-        label=gettext_lazy("Owner"),
-        max_length=Action._meta.get_field("owner").max_length,
-        help_text=gettext_lazy("The department or office that leads it."),
-    )
-    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
-    target_level = forms.TypedChoiceField(label=gettext_lazy("Level the action aims at"), coerce=int)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["target_level"].choices = _level_choices(LOWEST_LEVEL + 1)
-
-    def clean(self):
-        data = super().clean()
-        start, due = data.get("start_date"), data.get("due_date")
-        if start and due and due < start:
-            self.add_error("due_date", _("The due date cannot be before the start date."))
-        return data
-
-
-class TargetForm(forms.Form):
-    """The level the authority aims at on an indicator."""
-
-    level = forms.TypedChoiceField(label=gettext_lazy("The authority's target on this indicator"), coerce=int)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["level"].choices = _level_choices()
-
-
-class DismissForm(forms.Form):
-    """Dismiss a suggestion: nothing to fill in, but a refusal to say why."""
 
 
 def _page(round: Round) -> str:

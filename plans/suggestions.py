@@ -3,8 +3,8 @@
 Reads only, each in a constant number of queries whatever the size of the catalogue or the number
 of peers. ``gaps`` lists the indicators of a round below the authority's target, read as the round's
 official levels (the city's while it is filled in or reviewed, the reviewer's once validated);
-``peer_examples`` finds how other authorities at level 3 or more describe their practice, from
-rounds validated and published with their consent only; ``catalogue_examples`` gives the
+``peer_examples`` finds how other authorities at ``PEER_LEVEL`` or more describe their practice, from
+their newest round validated and published with their consent only; ``catalogue_examples`` gives the
 catalogue's own examples. The suggestions page (``suggestion_views``) shows them; nothing is
 written here.
 """
@@ -32,7 +32,8 @@ from indicators.rules import Level
 from .access import PlanCapability, require
 from .models import DEFAULT_TARGET_LEVEL, TITLE_MAX, Action, ActionIndicator, PlanTarget, SuggestionDismissal
 
-# A peer's practice is worth showing from this level ("operational") up.
+# A peer's practice is worth showing from this level up: a rule of its own, not the default target
+# (``models.DEFAULT_TARGET_LEVEL``), which an authority may change for itself.
 PEER_LEVEL = Level.OPERATIONAL.value
 PEER_LIMIT = 3
 # A drafted action runs for this many months from today unless the person changes it.
@@ -78,7 +79,7 @@ class Gap:
 
 @dataclass(frozen=True)
 class PeerExample:
-    """How another authority at level 3 or more on an indicator describes its practice."""
+    """How another authority at ``PEER_LEVEL`` or more on an indicator describes its practice."""
 
     code: str
     authority: str
@@ -177,12 +178,14 @@ def _actions_by_code(authority_id: int, codes: list[str]) -> dict[str, list[Acti
 def peer_examples(
     indicators: Iterable[Indicator], *, exclude_authority: Authority, limit: int = PEER_LIMIT
 ) -> dict[str, list[PeerExample]]:
-    """How other authorities at level 3 or more describe their practice, by indicator code (one query).
+    """How other authorities at ``PEER_LEVEL`` or more describe their practice now, by indicator code (one query).
 
     Only justifications of rounds validated and published with the authority's consent
-    (``Round.objects.published``), at the validated level (the reviewer's, or the city's where the
-    reviewer kept it: ``scoring.validated_answer``), matched by code across catalogue versions; the
-    newest round of each authority, newest periods first, at most ``limit`` per code.
+    (``Round.objects.published``), matched by code across catalogue versions. Each authority speaks
+    through its newest such round that assessed the indicator, and only if it stands at ``PEER_LEVEL``
+    or more there, at the validated level (the reviewer's, or the city's where the reviewer kept it:
+    ``scoring.validated_answer``): an authority that has since fallen below is not an example, whatever
+    it once wrote. Newest periods first, at most ``limit`` per code.
     """
     codes = sorted({indicator.code for indicator in indicators})
     found: dict[str, list[PeerExample]] = {code: [] for code in codes}
@@ -191,28 +194,27 @@ def peer_examples(
     left_out = Round.omitted_dimensions.through.objects.filter(
         round_id=OuterRef("round_id"), dimension_id=OuterRef("indicator__dimension_id")
     )
-    candidates = (
+    # Each authority's newest published answer per code, whatever its level: the level is judged after,
+    # so that an older round at a better level never stands in for the present one.
+    newest = (
         Answer.objects.filter(round__in=Round.objects.published(), indicator__code__in=codes)
         .exclude(round__authority_id=exclude_authority.pk)
         .exclude(Exists(left_out))
         .annotate(
-            text=Trim("justification"),
-            **_validated_level(),
-            # One example per authority and code: its newest round.
             newest=Window(
                 RowNumber(),
                 partition_by=[F("indicator__code"), F("round__authority_id")],
                 order_by=[F("round__period").desc(), F("pk").desc()],
             ),
         )
-        .filter(validated_level__gte=PEER_LEVEL, newest=1)
-        .exclude(text="")
+        .filter(newest=1)
     )
     examples = (
-        Answer.objects.filter(pk__in=candidates.values("pk"))
+        Answer.objects.filter(pk__in=newest.values("pk"))
+        .annotate(text=Trim("justification"), code=F("indicator__code"), **_validated_level())
+        .filter(validated_level__gte=PEER_LEVEL)
+        .exclude(text="")
         .annotate(
-            code=F("indicator__code"),
-            **_validated_level(),
             rank=Window(
                 RowNumber(),
                 partition_by=[F("indicator__code")],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +36,7 @@ from .models import (
     ActionRevision,
     ActionUpdate,
     PlanTarget,
+    with_action_counts,
 )
 
 LIST_PAGE_SIZE = 25
@@ -75,23 +76,18 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
-    """The plans the user may see, with their actions counted by status (counts, never a ranking)."""
+    """The plans the user may see, with their actions counted by status (counts, never a ranking).
+
+    A member of one authority goes straight to its plan; someone who may see no plan gets a 404.
+    """
     authorities = access.visible_authorities(request.user)
     if not programme_roles(request.user):
         mine = list(authorities.values_list("slug", flat=True)[:2])
+        if not mine:
+            raise Http404
         if len(mine) == 1:
             return redirect("plan_detail", mine[0])
-    today = timezone.localdate()
-    actions = "plan__actions"
-    by_status = {
-        f"n_{status}": Count(actions, filter=Q(plan__actions__status=status)) for status in Action.Status.values
-    }
-    rows = authorities.annotate(
-        **by_status,
-        n_overdue=Count(
-            actions, filter=Q(plan__actions__status__in=Action.OPEN_STATUSES, plan__actions__due_date__lt=today)
-        ),
-    ).order_by("name", "pk")
+    rows = with_action_counts(authorities).order_by("name", "pk")
     page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "plans/plan_list.html", {"page": page, "statuses": Action.Status})
 
@@ -115,10 +111,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {"status": value, "label": label, "actions": [a for a in actions if a.status == value]}
         for value, label in Action.Status.choices
     ]
-    counts = Action.objects.filter(plan__authority=authority).aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Action.Status.values},
-        overdue=Count("pk", filter=Q(status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate())),
-    )
+    counts = Action.objects.filter(plan__authority=authority).counts()
     return render(
         request,
         "plans/plan_detail.html",

@@ -60,18 +60,20 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     city, draft, submitted = _world(per_dimension, rounds)
 
     client.force_login(city.editor)
+    # A member's pages: 1 of each for the menu's link to the improvement plans (base.html asks whether a person
+    # who is not a reviewer is a member anywhere).
     # 3 of them load the answer sheet the live scores are made from; 1 the plan's actions (plans.panels)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("home")).status_code == 200
     # one answer sheet for the progress and the scores; 2 for the plan section (access, actions: plans.panels)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
     client.force_login(city.approver)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("round_submit", args=[draft.pk])).status_code == 200
 
     client.force_login(reviewer)

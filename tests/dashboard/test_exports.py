@@ -85,6 +85,7 @@ def test_the_indicator_csv_carries_self_and_validated_levels_and_points(client, 
         "points": "25",
         "na": "false",
         "na_accepted": "",
+        "carried_over": "false",
     }
     # Levels the reviewer left alone are validated as the city gave them.
     assert {(row["validated_level"], row["points"]) for code, row in by_code.items() if code != "HC-01"} == {
@@ -118,6 +119,32 @@ def test_a_round_in_progress_exports_every_indicator_with_empty_answers_and_no_v
     assert by_code["HC-01"]["self_level"] == "3"
     assert (by_code["HC-01"]["validated_level"], by_code["HC-01"]["points"]) == ("", "75")
     assert (by_code["HC-02"]["response"], by_code["HC-02"]["self_level"], by_code["HC-02"]["points"]) == ("", "", "0")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_answer_carried_over_and_not_yet_confirmed_is_exported_as_unanswered(client, draft, quito, fmt):
+    """Until someone confirms it, a carried-over answer counts as not answered: no response, no level, the points of
+    an unanswered indicator (0), and ``carried_over`` says why; a confirmed answer exports as any other."""
+    answer_everything(draft, quito.editor, level=3)
+    Answer.objects.filter(round=draft, indicator__code="HC-02").update(carried_over=True)
+    client.force_login(quito.editor)
+
+    by_code = {row["indicator"]: row for row in download(client, "indicators", fmt)}
+
+    columns = ("response", "self_level", "validated_level", "points", "na", "carried_over")
+    blank, zero, no, yes = ("", "0", "false", "true") if fmt == "csv" else (None, 0, False, True)
+    assert tuple(by_code["HC-02"][c] for c in columns) == (blank, blank, blank, zero, no, yes)
+    assert tuple(by_code["HC-01"][c] for c in columns) == (
+        ("level", "3", blank, "75", no, no) if fmt == "csv" else ("level", 3, blank, 75, no, no)
+    )
+
+
+def test_an_indicator_without_any_answer_is_not_carried_over(client, draft, quito):
+    client.force_login(quito.editor)
+
+    rows = download(client, "indicators", "csv")
+
+    assert {row["carried_over"] for row in rows} == {"false"}
 
 
 def test_not_applicable_and_dont_know_answers_score_as_the_methodology_says(client, draft, quito, reviewer):

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Answer, Round
-from indicators.models import Indicator
+from assessments.models import Answer, Authority, Round
+from indicators.models import Dimension, Indicator
 from plans.models import Action, ActionIndicator, Plan
 from tests.factories import AuthorityFactory, MembershipFactory, UserFactory
 
@@ -88,20 +88,21 @@ def test_reviewers_see_action_counts_per_status_and_overdue_for_each_authority_b
 
     table = response.context["plan_status"]
     assert table.headers == ["Authority", "Planned", "In progress", "Done", "Dropped", "Overdue"]
-    # By name, never a ranking; Naga, with no plan, counts zero; Lima has no validated round to filter on.
+    # By name, never a ranking; Naga, with no plan, counts zero; Lima's plan counts though its round is a draft.
     assert table.rows == [
         ["Accra", 0, 1, 0, 1, 1],
+        ["Lima", 1, 0, 0, 0, 0],
         ["Naga", 0, 0, 0, 0, 0],
         ["Quito", 2, 0, 1, 0, 1],
     ]
-    assert table.total == ["Total", 2, 1, 1, 1, 2]
+    assert table.total == ["Total", 3, 1, 1, 1, 2]
     assert (
-        "2 of 3 authorities have actions in their improvement plans. Open actions past their due date: 2."
+        "3 of 4 authorities have actions in their improvement plans. Open actions past their due date: 2."
         in table.summary
     )
     body = response.content.decode()
     assert '<section class="card mb-4" aria-labelledby="plan_status-title">' in body
-    assert "<caption>2 of 3 authorities" in body and '<th scope="row">Total</th>' in body
+    assert "<caption>3 of 4 authorities" in body and '<th scope="row">Total</th>' in body
 
 
 def test_the_dashboard_filters_choose_whose_plans_are_counted(client, reviewer, plans):
@@ -201,8 +202,9 @@ def test_the_citys_plan_progress_takes_the_same_queries_whatever_the_number_of_r
             make_action(round, f"Action {n}.{m}", targets={"HC-01": 2, "VC-02": 3})
     client.force_login(MembershipFactory(authority=quito).user)
 
-    # The dashboard's trend and profile, and the plan over rounds: rounds, counts, links and their levels (5).
-    with django_assert_max_num_queries(18):
+    # The dashboard's trend and profile, the plan over rounds: rounds, counts, links and their levels (5), and
+    # whether the menu shows the improvement plans (base.html: is this member a member anywhere, one query).
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("authority_dashboard"))
     assert len(response.context["plan_progress"].rows) == rounds
 
@@ -290,3 +292,74 @@ def test_overdue_counts_follow_the_calendar(client, reviewer, catalogue):
     table = client.get(reverse("reviewer_dashboard")).context["plan_status"]
 
     assert table.rows == [["Quito", 2, 0, 0, 0, 1]]
+
+
+# --- reviewers: whose plans are counted ---------------------------------------------------------------------
+
+
+def test_a_plan_whose_rounds_are_not_yet_validated_is_counted_for_reviewers(client, reviewer, catalogue):
+    """A plan needs no validated round: an authority with only a submitted round and a plan is in the table."""
+    bogota = AuthorityFactory(slug="bogota", name="Bogotá", country="Colombia")
+    make_action(make_round(bogota, catalogue, "2025", status=Round.Status.SUBMITTED), "B late", due=PAST)
+    client.force_login(reviewer)
+
+    table = client.get(reverse("reviewer_dashboard")).context["plan_status"]
+
+    assert table.rows == [["Bogotá", 1, 0, 0, 0, 1]]
+
+
+def test_only_the_filters_on_authorities_choose_whose_plans_are_counted(client, reviewer, plans, catalogue):
+    """Country, region and kind narrow the plans; period and catalogue version choose rounds, not plans."""
+    make_round(plans["accra"].authority, catalogue, "2023")
+    accra = plans["accra"].authority
+    client.force_login(reviewer)
+
+    def names(**params) -> list[str]:
+        return [row[0] for row in client.get(reverse("reviewer_dashboard"), params).context["plan_status"].rows]
+
+    assert names(period="2023") == ["Accra", "Lima", "Naga", "Quito"]
+    assert names(country="Ghana", period="2023") == ["Accra"]
+    assert names(region=accra.region, kind=accra.kind) == [
+        a.name for a in Authority.objects.filter(region=accra.region, kind=accra.kind).order_by("name")
+    ]
+
+
+def test_reviewers_see_authorities_without_a_plan_or_a_round_with_zero_actions(client, reviewer, catalogue):
+    """Authorities that have no plan and no round are listed too, with zero actions (the table counts, never ranks)."""
+    AuthorityFactory(name="Zaragoza")
+    client.force_login(reviewer)
+
+    table = client.get(reverse("reviewer_dashboard")).context["plan_status"]
+
+    assert table.rows == [["Zaragoza", 0, 0, 0, 0, 0]]
+
+
+# --- a city: what "indicators at target" counts ---------------------------------------------------------------
+
+
+def test_indicators_of_a_dimension_a_round_left_out_never_count_as_at_target(client, catalogue):
+    """DC-01 answered at 4 in a round that left DC out is no part of that round: not at target there."""
+    quito = AuthorityFactory(slug="quito", name="Quito")
+    origin = make_round(quito, catalogue, "2023", levels={"DC-01": 1, "HC-01": 1})
+    later = make_round(quito, catalogue, "2025", levels={"DC-01": 4, "HC-01": 3})
+    later.omitted_dimensions.add(Dimension.objects.get(version=catalogue, code="DC"))
+    make_action(origin, "Diaspora desk", targets={"DC-01": 3, "HC-01": 3})
+    client.force_login(MembershipFactory(authority=quito).user)
+
+    table = client.get(reverse("authority_dashboard")).context["plan_progress"]
+
+    assert [row[-1] for row in table.rows] == [0, 1]  # in 2025 only HC-01 reached its target
+
+
+def test_an_answer_carried_over_and_not_confirmed_never_counts_as_at_target(client, catalogue):
+    """A level carried over from 2023 and not yet confirmed in 2025 is not 2025's level."""
+    quito = AuthorityFactory(slug="quito", name="Quito")
+    origin = make_round(quito, catalogue, "2023", levels={"HC-01": 3})
+    later = make_round(quito, catalogue, "2025", status=Round.Status.DRAFT, levels={"HC-01": 3})
+    Answer.objects.filter(round=later).update(carried_over=True)
+    make_action(origin, "Committee", targets={"HC-01": 3})
+    client.force_login(MembershipFactory(authority=quito).user)
+
+    table = client.get(reverse("authority_dashboard")).context["plan_progress"]
+
+    assert [row[-1] for row in table.rows] == [1, 0]

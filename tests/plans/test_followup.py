@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Answer, ReviewItem, Round
-from indicators.models import Indicator
+from indicators.models import Dimension, Indicator
 from plans.followup import DOWN, SAME, UP, Movement, actions_for_round, followed_up, movements
 from plans.models import Action, ActionIndicator, ActionUpdate, Plan
 from tests.factories import AuthorityFactory, DimensionFactory, IndicatorFactory, UserFactory, VersionFactory
@@ -253,3 +253,69 @@ def test_the_pages_follow_open_actions_and_closed_ones_updated_in_the_round(auth
     ActionUpdate.objects.create(action=closed_before, round=earlier, text="Finished", author=author)
 
     assert followed_up(actions_for_round(now), now) == [running, closed_now]
+
+
+def _leave_out(round, dimension_code="DC"):
+    """The round leaves an optional dimension out (as a city does on a draft)."""
+    round.omitted_dimensions.add(Dimension.objects.get(version=round.version, code=dimension_code))
+
+
+def test_an_indicator_of_a_dimension_the_later_round_left_out_has_no_level_there(authority, catalogue):
+    """The answer still stored for DC-01 is no part of the round once DC is left out: the movement is unknown."""
+    origin = _round(authority, "2024", catalogue, Round.Status.VALIDATED)
+    later = _round(authority, "2025", catalogue, Round.Status.VALIDATED)
+    _answer(origin, "DC-01", 1)
+    _answer(later, "DC-01", 4)
+    _leave_out(later)
+    action = _action(origin, {"DC-01": 3})
+
+    [movement] = _followed([action], later)[action.pk]
+
+    assert (movement.before, movement.after, movement.moved, movement.reached) == (1, None, None, None)
+
+
+def test_a_reviewers_level_on_a_dimension_the_round_left_out_does_not_stand(authority, catalogue):
+    """A review item of an indicator the round left out gives it no validated level either."""
+    origin = _round(authority, "2024", catalogue, Round.Status.VALIDATED)
+    later = _round(authority, "2025", catalogue, Round.Status.VALIDATED)
+    _answer(origin, "DC-01", 1)
+    ReviewItem.objects.create(
+        round=later,
+        indicator=Indicator.objects.get(version=catalogue, code="DC-01"),
+        validated_level=4,
+        reviewer=UserFactory(username="rev"),
+    )
+    _leave_out(later)
+    action = _action(origin, {"DC-01": 3})
+
+    [movement] = _followed([action], later)[action.pk]
+
+    assert movement.after is None
+
+
+def test_an_origin_round_that_left_the_dimension_out_gives_no_level_before(authority, catalogue):
+    """Left out in the origin round: no level before; the later round, which kept the dimension, gives its own."""
+    origin = _round(authority, "2024", catalogue, Round.Status.VALIDATED)
+    later = _round(authority, "2025", catalogue, Round.Status.VALIDATED)
+    _answer(origin, "DC-01", 1)
+    _answer(later, "DC-01", 3)
+    _leave_out(origin)
+    action = _action(origin, {"DC-01": 3})
+
+    [movement] = _followed([action], later)[action.pk]
+
+    assert (movement.before, movement.after, movement.reached) == (None, 3, True)
+
+
+def test_another_rounds_left_out_dimension_does_not_hide_this_rounds_level(authority, catalogue):
+    """Only the round's own omissions count: another round leaving DC out changes nothing here."""
+    origin = _round(authority, "2024", catalogue, Round.Status.VALIDATED)
+    later = _round(authority, "2025", catalogue, Round.Status.VALIDATED)
+    _answer(origin, "DC-01", 1)
+    _answer(later, "DC-01", 3)
+    _leave_out(_round(authority, "2023", catalogue, Round.Status.VALIDATED))
+    action = _action(origin, {"DC-01": 3})
+
+    [movement] = _followed([action], later)[action.pk]
+
+    assert (movement.before, movement.after) == (1, 3)

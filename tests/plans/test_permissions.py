@@ -3,7 +3,8 @@
 Authority A (Atlantis) has a draft round and one action on HC-01 with a progress update carrying a
 PDF. Authority B (Borealis) is another city, whose editor must learn nothing of A's plan (a 404,
 and none of its words in the answer). Programme reviewers read every plan and comment, but change
-nothing (403); members of A change A's plan; a superuser may do everything.
+nothing (403); members of A change A's plan; a superuser may do everything. Someone signed in with no role
+at all (no membership, no programme role) learns nothing of any plan: a 404 on every URL, the list included.
 
 ``MATRIX`` has one row per URL name: how to build the URL's arguments and the POST data from the
 world, the method, and the status each role gets. A URL added to ``plans/urls.py`` without a row
@@ -39,8 +40,8 @@ from tests.factories import AuthorityFactory, MembershipFactory, RoundFactory, U
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ROLES = ("anonymous", "editor_a", "approver_a", "editor_b", "reviewer", "superuser")
-# What B's editor must never read about A.
+ROLES = ("anonymous", "editor_a", "approver_a", "editor_b", "reviewer", "superuser", "no_role")
+# What B's editor, and someone with no role, must never read about A.
 SECRETS = ["Atlantis", "A register of newcomers in the old customs house", "register-scan.pdf"]
 
 
@@ -67,6 +68,7 @@ def world(catalogue, settings, tmp_path) -> World:
         "editor_b": MembershipFactory(authority=borealis, role=Membership.Role.EDITOR).user,
         "reviewer": UserFactory(),
         "superuser": UserFactory(is_superuser=True, is_staff=True),
+        "no_role": UserFactory(),
     }
     users["reviewer"].groups.add(reviewers)
     round_a = RoundFactory(authority=atlantis, period="2025", actor=users["approver_a"])
@@ -107,13 +109,15 @@ class Row:
     writes: bool = False
 
 
-def _roles(editor_a, approver_a, editor_b, reviewer, superuser) -> dict[str, int]:
+def _roles(editor_a, approver_a, editor_b, reviewer, superuser, no_role=404) -> dict[str, int]:
+    """Each signed-in role's status; someone with no role gets a 404 everywhere unless a row says otherwise."""
     return {
         "editor_a": editor_a,
         "approver_a": approver_a,
         "editor_b": editor_b,
         "reviewer": reviewer,
         "superuser": superuser,
+        "no_role": no_role,
     }
 
 
@@ -150,7 +154,7 @@ def _action_data(world: World) -> dict:
 
 
 MATRIX: dict[str, Row] = {
-    # Members of one authority go straight to its plan; reviewers and the superuser get the list.
+    # Members of one authority go straight to its plan; reviewers and the superuser get the list; no role, a 404.
     "plan_list": Row("GET", lambda world: [], _roles(302, 302, 302, 200, 200)),
     "plan_detail": Row("GET", _plan, READ),
     "plan_action_create": Row("GET", _plan, EDIT_PAGE),
@@ -228,6 +232,7 @@ def test_the_matrix_keeps_the_promises_of_the_plan():
     assert MATRIX["plan_action_edit"].expected["reviewer"] == 403
     assert MATRIX["plan_comment_add"].expected["reviewer"] == 302
     assert {MATRIX[name].expected["superuser"] for name in MATRIX} <= {200, 302}
+    assert {row.expected["no_role"] for row in {**MATRIX, **EXTRA}.values()} == {404}
 
 
 @pytest.mark.parametrize(("name", "row", "role", "expected"), list(_cells()))
@@ -249,7 +254,7 @@ def test_each_role_gets_what_the_matrix_says_and_refusals_change_nothing(client,
         assert _snapshot(world.authority_a) != before
     else:
         assert _snapshot(world.authority_a) == before
-    if role == "editor_b":
+    if role in ("editor_b", "no_role"):
         body = b"".join(response.streaming_content) if response.streaming else response.content
         for secret in SECRETS:
             assert secret.encode() not in body

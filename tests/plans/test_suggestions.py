@@ -250,6 +250,19 @@ def test_a_member_sees_each_gap_with_a_drafted_action_peers_and_catalogue_exampl
     assert not Action.objects.exists()  # nothing is created by looking
 
 
+def test_in_french_the_levels_are_french_and_the_drafted_dates_stay_readable_by_a_date_input(client, studied, quito):
+    """The level choices are made per request; a date field sends ISO dates, not the French "31/08/2025"."""
+    client.force_login(quito.editor)
+    client.cookies["django_language"] = "fr"
+
+    html = client.get(page(studied)).content.decode()
+
+    assert ">3 · Opérationnel</option>" in html and ">3 · Operational</option>" not in html
+    draft = action_draft(Indicator.objects.get(version=studied.version, code="HC-01"), 3, timezone.localdate())
+    assert f'name="HC-01-start_date" value="{draft["start_date"]:%Y-%m-%d}"' in html
+    assert f'name="HC-01-due_date" value="{draft["due_date"]:%Y-%m-%d}"' in html
+
+
 def test_a_reviewer_reads_the_page_of_a_submitted_round_without_any_button(client, studied, reviewer):
     _set_status(studied, Round.Status.SUBMITTED)
     client.force_login(reviewer)
@@ -277,6 +290,43 @@ def test_no_gap_says_so(client, draft, quito):
     assert b"No indicator is below its target." in client.get(page(draft)).content
 
 
+def test_a_peer_speaks_through_its_newest_published_round_and_only_while_it_stands_at_three_or_more(
+    client, studied, quito
+):
+    """Lima (level 4 in 2024, see ``studied``) fell to 1 in 2025: its old text is no example any more.
+
+    Bogota rose from 3 to 4: its 2025 text is shown, not the older one; a newer round of Bogota not
+    published does not count.
+    """
+    hc01 = Indicator.objects.get(version=studied.version, code="HC-01")
+
+    def published(authority, period, level, text, **fields):
+        round = Round.objects.create(
+            authority=authority,
+            version=studied.version,
+            period=period,
+            status=fields.get("status", Round.Status.VALIDATED),
+            publication_consent=fields.get("consent", True),
+            validated_at=timezone.now(),
+        )
+        Answer.objects.create(round=round, indicator=hc01, response=LEVEL, level=level, justification=text)
+
+    lima = Round.objects.get(period="2024").authority
+    published(lima, "2025", 1, "Lima's council was disbanded.")
+    bogota = AuthorityFactory(slug="bogota", name="Bogota")
+    published(bogota, "2023", 3, "Bogota's early council.")
+    published(bogota, "2025", 4, "Bogota's council has a budget.")
+    published(bogota, "2026", 0, "Bogota's council in a draft.", status=Round.Status.DRAFT, consent=False)
+    client.force_login(quito.editor)
+
+    html = client.get(page(studied)).content.decode()
+
+    peers = html[html.index('id="gap-HC-01-peers"') : html.index('id="gap-HC-01-examples"')]
+    assert "Bogota&#x27;s council has a budget." in peers and "Bogota, 2025" in peers
+    assert "Bogota&#x27;s early council." not in peers
+    assert "Lima" not in peers
+
+
 @pytest.mark.parametrize("peers", [1, 8])
 def test_the_page_takes_a_constant_number_of_queries(client, draft, quito, django_assert_max_num_queries, peers):
     _answer_all(draft, DK)  # every indicator is a gap
@@ -294,8 +344,9 @@ def test_the_page_takes_a_constant_number_of_queries(client, draft, quito, djang
     client.force_login(quito.editor)
 
     # Session, user and the round's access check (5), the plan's (1), the gaps (6), peer examples,
-    # catalogue examples, and whether the user may edit (3).
-    with django_assert_max_num_queries(15):
+    # catalogue examples, whether the user may edit (3), and the menu's link to the improvement plans (1:
+    # base.html asks whether a person who is not a reviewer is a member anywhere).
+    with django_assert_max_num_queries(16):
         response = client.get(page(draft))
 
     assert response.content.decode().count('class="card mb-4"') == round_services.round_indicators(draft).count()

@@ -119,6 +119,18 @@ def test_without_a_target_a_prefilled_link_aims_at_level_three(client, quito, dr
     assert response.context["form"].links.forms[0].initial == {"indicator": "HC-01", "target_level": 3}
 
 
+def test_a_french_request_gets_the_level_labels_in_french_not_in_the_language_of_the_import(client, quito, draft):
+    client = _login(client, quito.editor)
+    client.cookies["django_language"] = "fr"
+
+    html = client.get(reverse("plan_action_create", args=["quito"])).content.decode()
+
+    assert ">3 · Opérationnel</option>" in html and ">4 · Institutionnalisé</option>" in html
+    assert "Operational" not in html
+    client.cookies["django_language"] = "en"  # and back: the labels follow each request, not the first one
+    assert ">3 · Operational</option>" in client.get(reverse("plan_action_create", args=["quito"])).content.decode()
+
+
 def test_another_authoritys_round_in_the_address_is_a_404(client, quito, draft):
     lima = make_city("lima")
     theirs = RoundFactory(authority=lima.authority, actor=lima.approver)
@@ -457,12 +469,12 @@ def test_a_reviewer_sees_every_plan_with_counts_by_status(client, reviewer, quit
     assert rows["Lima"].n_planned == 0
 
 
-def test_someone_with_no_plan_to_see_gets_an_explanation(client, db):
+def test_someone_with_no_role_on_any_plan_gets_a_404_from_the_list(client, db):
+    """No membership and no programme role: the list of plans is not found, as every plan is to them."""
     from tests.factories import UserFactory
 
     response = _login(client, UserFactory()).get(reverse("plan_list"))
-    assert response.status_code == 200
-    assert "There is no improvement plan you can see." in response.content.decode()
+    assert response.status_code == 404
 
 
 def test_the_navigation_links_to_the_plans(client, quito):
@@ -489,3 +501,24 @@ def test_a_link_prefilled_from_an_indicator_and_sent_unchanged_counts(client, qu
 
     assert response.status_code == 302
     assert list(Action.objects.get().links.values_list("indicator__code", "target_level")) == [("HC-02", 3)]
+
+
+# --- the menu link to the plans (base.html) -------------------------------------------------------------------
+
+
+def test_the_menu_links_to_the_plans_only_for_people_who_may_see_one(client, quito, reviewer):
+    """Members and reviewers see "Improvement plans" in the menu; someone with no role, to whom the list is a 404,
+    does not."""
+    from tests.factories import UserFactory
+
+    link = f'href="{reverse("plan_list")}"'
+    for person in (quito.editor, quito.approver, reviewer):
+        assert link in _login(client, person).get(reverse("home")).content.decode()
+    assert link not in _login(client, UserFactory()).get(reverse("home")).content.decode()
+
+
+def test_the_empty_list_of_plans_says_there_is_no_authority_yet(client, reviewer):
+    """Only reviewers reach an empty list now: it says there is no authority, not that they lack a role."""
+    response = _login(client, reviewer).get(reverse("plan_list"))
+    assert response.status_code == 200
+    assert "No authority takes part in the programme yet, so there is no improvement plan." in response.content.decode()
