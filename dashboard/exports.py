@@ -24,6 +24,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -109,16 +110,13 @@ class ExportFilterForm(forms.Form):
         error_messages={"invalid_choice": _("Unknown status “%(value)s”.")},
     )
 
-    def filter(self, rounds: RoundQuerySet) -> RoundQuerySet:
-        """Narrow the rounds to the filters given (a valid form only)."""
-        data = self.cleaned_data
-        if data["period"]:
-            rounds = rounds.filter(period=data["period"])
-        if data["country"]:
-            rounds = rounds.filter(authority__country__iexact=data["country"])
-        if data["status"]:
-            rounds = rounds.filter(status=data["status"])
-        return rounds
+    # Each filter → the lookup it narrows the exported rows by.
+    lookups = {"period": "period", "country": "authority__country__iexact", "status": "status"}
+
+    def filter(self, rows: QuerySet) -> QuerySet:
+        """Narrow the rows (rounds, or actions) to the filters given (a valid form only)."""
+        given = {self.lookups[name]: value for name, value in self.cleaned_data.items() if value}
+        return rows.filter(**given)
 
     def error_text(self) -> str:
         return " ".join(f"{field}: {' '.join(errors)}" for field, errors in self.errors.items())
@@ -132,17 +130,7 @@ class ActionExportFilterForm(ExportFilterForm):
         required=False,
         error_messages={"invalid_choice": _("Unknown status “%(value)s”.")},
     )
-
-    def filter(self, actions: ActionQuerySet) -> ActionQuerySet:
-        """Narrow the actions to the filters given (a valid form only)."""
-        data = self.cleaned_data
-        if data["period"]:
-            actions = actions.filter(origin_round__period=data["period"])
-        if data["country"]:
-            actions = actions.filter(plan__authority__country__iexact=data["country"])
-        if data["status"]:
-            actions = actions.filter(status=data["status"])
-        return actions
+    lookups = {"period": "origin_round__period", "country": "plan__authority__country__iexact", "status": "status"}
 
 
 # --- rows -------------------------------------------------------------------------------------------
