@@ -342,14 +342,24 @@ def comment_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if refused:
         return refused
     form = CommentForm(request.POST, action=action)
+    added = False
     if form.is_valid():
         try:
             services.comment_add(action=action, actor=request.user, **form.cleaned_data)
         except services.PlanError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Your comment is added."))
-            return redirect(_next(request, reverse("plan_action_detail", args=[slug, pk]) + "#comments"))
+            added = True
+    if request.headers.get("HX-Request") == "true":
+        # From the review page: only the action's comment box changes, so the review decisions stay as they are.
+        action = Action.objects.prefetch_related(
+            Prefetch("comments", ActionComment.objects.select_related("author"))
+        ).get(pk=action.pk)
+        context = {"action": action, "added": added, "form": None if added else form}
+        return render(request, "plans/panels/_review_comment_box.html", context, status=200 if added else 422)
+    if added:
+        messages.success(request, _("Your comment is added."))
+        return redirect(_next(request, reverse("plan_action_detail", args=[slug, pk]) + "#comments"))
     return _action_page(request, authority, action, comment_form=form, status=422)
 
 

@@ -166,6 +166,9 @@ def test_a_city_turns_its_gaps_into_an_action_reports_progress_and_the_validated
     expect(review_actions).to_contain_text(title)
     expect(review_actions).to_contain_text(PROGRESS)
     assert_accessible(reviewer, "review page with an action under an indicator")
+    # A review decision typed but not saved yet survives the action's comment (only its box is swapped).
+    unsaved = reviewer.locator("#indicator-HC-02").get_by_label("Comment to the city")
+    unsaved.fill("Attach the adopted plan.")
     comment_box = review_actions.get_by_label(re.compile("^Your comment on this action"))
     comment_box.focus()
     reviewer.keyboard.type(COMMENT)
@@ -174,6 +177,7 @@ def test_a_city_turns_its_gaps_into_an_action_reports_progress_and_the_validated
     reviewer.keyboard.press("Enter")
     expect(reviewer.get_by_role("status").first).to_contain_text("Your comment is added.")
     expect(reviewer.get_by_role("region", name="Actions on this indicator HC-01")).to_contain_text(COMMENT)
+    expect(unsaved).to_have_value("Attach the adopted plan.")
     comment = ActionComment.objects.get(action=action)
     assert (comment.text, comment.round_id) == (COMMENT, new_round.pk)
     reviewer.get_by_role("button", name="Validate the round").click()

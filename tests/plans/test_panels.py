@@ -223,6 +223,31 @@ def test_a_comment_posted_from_the_review_page_comes_back_and_is_listed(client, 
     assert "Add the opening hours." in client.get(reverse("round_review", args=[submitted.pk])).content.decode()
 
 
+def test_with_javascript_a_reviewers_comment_replaces_only_its_box_so_the_review_decisions_stay(
+    client, quito, submitted, reviewer
+):
+    """htmx posts the comment form and swaps the action's comment box: the review form around it is not reloaded."""
+    action = _action(submitted, {"HC-02": 3})
+    client.force_login(reviewer)
+    page = client.get(reverse("round_review", args=[submitted.pk])).content.decode()
+    url = reverse("plan_comment_add", args=[quito.authority.slug, action.pk])
+    assert f'hx-post="{url}" hx-target="#review-comments-{action.pk}" hx-swap="outerHTML"' in page
+    assert page.count(f'id="review-comments-{action.pk}"') == 1
+
+    added = client.post(url, {"text": "Add the opening hours.", "round": submitted.pk}, headers={"HX-Request": "true"})
+    refused = client.post(url, {"text": "x" * 5001, "round": submitted.pk}, headers={"HX-Request": "true"})
+
+    assert added.status_code == 200 and "<html" not in added.content.decode()
+    box = added.content.decode()
+    assert f'id="review-comments-{action.pk}"' in box and "Add the opening hours." in box
+    assert "Your comment is added." in box
+    assert refused.status_code == 422 and 'role="alert"' in refused.content.decode()
+    assert "x" * 5001 in refused.content.decode()  # the text is kept for correcting
+    assert list(ActionComment.objects.filter(action=action).values_list("text", flat=True)) == [
+        "Add the opening hours."
+    ]
+
+
 # --- query counts --------------------------------------------------------------------------------
 
 
