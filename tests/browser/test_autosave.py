@@ -52,7 +52,9 @@ def test_two_quick_edits_both_end_in_the_database(form_page, round):
     )
     expect(card.get_by_role("status")).to_contain_text("Saved at")
     expect(card.get_by_text("A colleague changed this answer")).to_have_count(0)
-    assert page.evaluate("document.getElementById('revision-HC-01').value") == str(saved_hc01(round).revision)
+    # The last save is in the database a moment before its answer reaches the page: wait for the page to
+    # hold the revision it made, or the next edit would be taken for a conflict.
+    expect(page.locator("#revision-HC-01")).to_have_value(str(saved_hc01(round).revision))
 
 
 @pytest.mark.parametrize("failure", ["server error", "dropped connection"])
