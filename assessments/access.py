@@ -28,7 +28,7 @@ from .models import Authority, Membership, Round, RoundQuerySet
 
 
 class Capability(StrEnum):
-    """Something a person may do to a round (or, for ``OPEN_ROUND``, to an authority)."""
+    """Something a person may do to a round (or, for ``OPEN_ROUND`` and ``EDIT_AUTHORITY``, to an authority)."""
 
     VIEW = "view"  # the round, its answers, evidence, history and report preview
     DOWNLOAD = "download"  # its evidence files and PDF reports
@@ -39,6 +39,7 @@ class Capability(StrEnum):
     CONSENT = "consent"  # give or withdraw consent to publish
     REVIEW = "review"  # review, return, validate
     OPEN_ROUND = "open_round"  # open a round for the authority (statuses do not apply)
+    EDIT_AUTHORITY = "edit_authority"  # the authority's profile: its logo (statuses do not apply)
 
 
 class ProgrammeRole(StrEnum):
@@ -69,6 +70,7 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.SUBMIT: EVERY,
         Capability.CONSENT: EVERY,
         Capability.OPEN_ROUND: EVERY,
+        Capability.EDIT_AUTHORITY: EVERY,
     },
     ProgrammeRole.REVIEWER: {
         Capability.VIEW: SHARED,
@@ -81,6 +83,7 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.CONSENT: EVERY,
         Capability.REVIEW: EVERY,
         Capability.OPEN_ROUND: EVERY,
+        Capability.EDIT_AUTHORITY: EVERY,
     },
 }
 
@@ -99,6 +102,7 @@ def _refusal(capability: Capability, authority: Authority) -> str:
         Capability.CONSENT: _("Only an approver of %(authority)s can decide on publication."),
         Capability.REVIEW: _("Only programme reviewers can review rounds."),
         Capability.OPEN_ROUND: _("Only an approver of %(authority)s can open a round."),
+        Capability.EDIT_AUTHORITY: _("Only an approver of %(authority)s can change its logo."),
     }
     return messages.get(capability, _("You are not allowed to do this.")) % {"authority": authority}
 
@@ -200,7 +204,7 @@ def round_filter(user, capability: Capability) -> Q | None:
 
 
 def authorities_where(user, capability: Capability):
-    """The authorities on which one of the user's roles grants ``capability`` (for ``OPEN_ROUND``)."""
+    """The authorities on which one of the user's roles grants ``capability`` (for ``OPEN_ROUND``, ``EDIT_AUTHORITY``)."""
     if _granted(programme_roles(user), capability):
         return Authority.objects.all()
     if not user.is_authenticated:

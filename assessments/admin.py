@@ -16,6 +16,7 @@ class AuthorityAdmin(admin.ModelAdmin):
     search_fields = ["name", "country"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    exclude = ["logo"]  # set on the authority's logo page, where its content is checked (uploads.check_logo)
 
 
 class StatusEventInline(admin.TabularInline):

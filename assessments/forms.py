@@ -12,7 +12,7 @@ from indicators.models import Indicator, Level
 from .models import Answer, Authority, Round
 from .places import place_name
 from .services import Decision
-from .uploads import EXTENSIONS, check_upload
+from .uploads import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE, check_logo, check_upload
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
 
@@ -110,6 +110,22 @@ class EvidenceForm(forms.Form):
         if not self.errors and bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(_("Give either a file or a link (not both)."))
         return cleaned
+
+
+class LogoForm(forms.Form):
+    """An authority's logo: a PNG or JPEG, checked by content, size and dimensions."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=_("PNG or JPEG, at most %(size)s and %(side)d × %(side)d pixels.")
+        % {"size": filesizeformat(LOGO_MAX_BYTES), "side": LOGO_MAX_SIDE},
+        widget=forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"}),
+    )
+
+    def clean_logo(self):
+        upload = self.cleaned_data["logo"]
+        check_logo(upload)
+        return upload
 
 
 class ReviewDecisionForm(forms.Form):

@@ -38,6 +38,15 @@ class AuthorityQuerySet(models.QuerySet):
             return self.all()
         return self.filter(memberships__user=user)
 
+    def published(self) -> AuthorityQuerySet:
+        """Authorities with at least one round published with consent: those with a public profile."""
+        return self.filter(models.Exists(Round.objects.published().filter(authority=OuterRef("pk"))))
+
+
+def logo_upload_to(instance: Authority, filename: str) -> str:
+    """Store logos under generated names; the extension is the one of the checked content (``uploads.check_logo``)."""
+    return f"logos/{instance.pk}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
 
 class Authority(models.Model):
     class Kind(models.TextChoices):
@@ -50,6 +59,13 @@ class Authority(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     country = models.CharField(_("country"), max_length=100)
     region = models.CharField(_("world region"), max_length=100)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=logo_upload_to,
+        blank=True,
+        max_length=300,
+        help_text=_("Shown on the cover of the authority's reports and on its public profile."),
+    )
 
     objects = AuthorityQuerySet.as_manager()
 

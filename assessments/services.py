@@ -40,6 +40,7 @@ from .models import (
     SnapshotDimension,
     StatusEvent,
 )
+from .uploads import check_logo
 
 LEVEL_RANGE = {"lowest": LOWEST_LEVEL, "highest": HIGHEST_LEVEL}
 
@@ -74,6 +75,40 @@ class MissingItem:
 
     indicator: Indicator
     reason: str
+
+
+# --- authorities -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def authority_logo_set(*, authority: Authority, actor, file: UploadedFile | None) -> Authority:
+    """Give the authority a new logo (a PNG or JPEG, checked by content), or remove it (``file=None``).
+
+    The file is stored under a generated name; the one it replaces is deleted once the change is committed.
+    """
+    authority = Authority.objects.select_for_update().get(pk=authority.pk)
+    access.require(actor, Capability.EDIT_AUTHORITY, authority)
+    old = authority.logo.name
+    if file is None:
+        if not old:
+            return authority
+        authority.logo = ""
+    else:
+        try:
+            extension = check_logo(file)
+        except ValidationError as refused:
+            raise WorkflowError(refused.messages) from refused
+        authority.logo.save(f"logo{extension}", file, save=False)
+    try:
+        authority.save(update_fields=["logo"])
+    except Exception:
+        if file is not None:  # keep no orphan file when the record is not written
+            authority.logo.delete(save=False)
+        raise
+    if old:
+        storage = authority.logo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return authority
 
 
 # --- rounds ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image
 
 # File type → (extensions allowed for it, Content-Type to send it with).
 ALLOWED = {
@@ -36,6 +38,13 @@ ARCHIVE_MAX_RATIO = 100
 ARCHIVE_RATIO_GRACE = 1024 * 1024
 ARCHIVE_EXPANSION_FACTOR = 50  # times EVIDENCE_MAX_BYTES
 MIMETYPE_READ_BYTES = 256  # the ODF "mimetype" member is about 46 bytes
+
+
+# An authority's logo, printed on its reports' covers and public profile: a PNG or JPEG, small.
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_SIDE = 2000  # pixels, each way
+LOGO_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg"}  # MPO: a camera's JPEG with extra frames
+LOGO_CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
 
 
 class SuspiciousArchive(Exception):
@@ -85,6 +94,67 @@ def check_upload(upload) -> None:
             )
             % {"ext": extension or "?", "list": ", ".join(EXTENSIONS)}
         )
+
+
+def check_logo(upload) -> str:
+    """Return the extension (".png" or ".jpg") a logo's content shows; refuse (ValidationError, saying why) anything else.
+
+    Read by content, never by name: a PNG or JPEG that Pillow reads whole, at most LOGO_MAX_BYTES
+    and LOGO_MAX_SIDE pixels each way. The dimensions come from the header, before any pixel is
+    decoded, so that a small file declaring a huge image (a decompression bomb) is never expanded.
+    """
+    if upload.size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            _("The logo is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(LOGO_MAX_BYTES)}
+        )
+    unreadable = ValidationError(
+        _("This file is not a PNG or JPEG image that can be read whole. Save the logo again as PNG or JPEG.")
+    )
+    try:
+        # Image.open reads the header only; past twice Image.MAX_IMAGE_PIXELS it refuses by itself
+        # (DecompressionBombError), and below that the size check refuses before any decoding.
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind, (width, height) = image.format, image.size
+            if kind not in LOGO_FORMATS:
+                raise unreadable
+            _check_logo_size(width, height)
+            image.verify()  # the structure (a PNG's chunks and checksums) without decoding pixels
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()  # decoding finds a damaged image (at most LOGO_MAX_SIDE² pixels)
+        # A cut-off JPEG passes verify(), and load() too once WeasyPrint has imported itself: it sets
+        # Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES. A whole JPEG ends with its EOI marker.
+        if kind == "JPEG" and not _ends_with_jpeg_end(upload):
+            raise unreadable
+    except Image.DecompressionBombError as bomb:
+        raise ValidationError(_("The image declares far too many pixels to be a logo.")) from bomb
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as error:
+        raise unreadable from error
+    finally:
+        upload.seek(0)
+    return LOGO_FORMATS[kind]
+
+
+def _ends_with_jpeg_end(upload) -> bool:
+    """Whether the file's last bytes (trailing padding aside) are a JPEG's end-of-image marker."""
+    upload.seek(max(upload.size - 64, 0))
+    return upload.read().rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+
+
+def _check_logo_size(width: int, height: int) -> None:
+    if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+        raise ValidationError(
+            _("The logo is %(width)d × %(height)d pixels; the limit is %(max)d × %(max)d.")
+            % {"width": width, "height": height, "max": LOGO_MAX_SIDE}
+        )
+
+
+def data_uri(stored, content_type: str) -> str:
+    """A stored file as a ``data:`` URI, for a small image shown on a page (CSP allows ``data:`` images)."""
+    with stored.open("rb") as handle:
+        return f"data:{content_type};base64,{base64.b64encode(handle.read()).decode('ascii')}"
 
 
 def _office_type(stream: IO[bytes]) -> str | None:

@@ -19,4 +19,5 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("review/", views.review_queue, name="review_queue"),
+    path("authorities/<slug:slug>/logo/", views.authority_logo, name="authority_logo"),
 ]

@@ -7,6 +7,8 @@ the user's ``capabilities``, never a role.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, When
@@ -20,7 +22,7 @@ from indicators.models import Dimension, Indicator
 
 from . import access, services, slots
 from .access import Capability
-from .forms import AnswerForm, EvidenceForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
+from .forms import AnswerForm, EvidenceForm, LogoForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
 from .models import (
     Answer,
     AnswerRevision,
@@ -34,7 +36,7 @@ from .models import (
     is_reviewer,
 )
 from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
-from .uploads import content_type_for
+from .uploads import LOGO_CONTENT_TYPES, content_type_for, data_uri
 
 QUEUE_PAGE_SIZE = 25
 
@@ -602,3 +604,45 @@ def round_history(request: HttpRequest, pk: int) -> HttpResponse:
     for revision in page:
         revision.changes = answer_changes(revision.old, revision.new)
     return render(request, "assessments/round_history.html", {"round": round, "events": events, "page": page})
+
+
+# --- the authority -------------------------------------------------------------------------------
+
+
+def authority_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload, replace or remove the authority's logo (approvers and administrators); members see a 403, others a 404."""
+    authority = get_object_or_404(Authority.objects.visible_to(request.user), slug=slug)
+    try:
+        access.require(request.user, Capability.EDIT_AUTHORITY, authority)
+    except access.AccessDenied as denied:
+        return _refused(request, str(denied), reverse("home"), status=403)
+    form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
+    if request.method == "POST" and "remove" in request.POST:
+        services.authority_logo_set(authority=authority, actor=request.user, file=None)
+        messages.success(request, _("The logo is removed."))
+        return redirect("authority_logo", authority.slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.authority_logo_set(authority=authority, actor=request.user, file=form.cleaned_data["logo"])
+        except services.WorkflowError as error:
+            form.add_error("logo", error)
+        else:
+            messages.success(request, _("The logo is saved. It appears on the cover of new reports."))
+            return redirect("authority_logo", authority.slug)
+    return render(
+        request,
+        "assessments/authority_logo.html",
+        {"authority": authority, "form": form, "logo": _logo_data(authority)},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _logo_data(authority: Authority) -> str | None:
+    """The stored logo as a ``data:`` URI (media files are never served directly), or None."""
+    if not authority.logo:
+        return None
+    content_type = LOGO_CONTENT_TYPES.get(Path(authority.logo.name).suffix.lower(), "application/octet-stream")
+    try:
+        return data_uri(authority.logo, content_type)
+    except FileNotFoundError:
+        return None

@@ -10,7 +10,7 @@ Plotly's schema instead. No function here touches the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,17 @@ def separators() -> str:
     return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
 
 
+def wrap(text: str, width: int = 16) -> str:
+    """Break a long name into lines of about ``width`` characters with ``<br>``, for an axis label."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _label(score: float | None) -> str:
     return "" if score is None else f"{score:.0f}"
 
@@ -97,9 +108,14 @@ def _figure(data: list[dict], title: str, subtitle: str = "", *, height: int = 3
     }
 
 
-def profile_figure(bars: Sequence[DimensionBar], *, title: str, subtitle: str = "", labels: tuple[str, str]) -> Figure:
-    """Grouped bars of each dimension's self-assessed and validated score."""
-    x = [bar.code for bar in bars]
+def profile_figure(
+    bars: Sequence[DimensionBar], *, title: str, subtitle: str = "", labels: tuple[str, str], axis: str = "code"
+) -> Figure:
+    """Grouped bars of each dimension's self-assessed and validated score.
+
+    ``axis``: "code" labels the bars with the dimensions' codes, "name" with their names (wrapped).
+    """
+    x = [wrap(bar.name, 13) if axis == "name" else bar.code for bar in bars]
     hover = [bar.name for bar in bars]
     series = (
         (labels[0], [bar.self_score for bar in bars], {"color": SELF_COLOUR, "pattern": {"shape": "/"}}),
@@ -118,18 +134,33 @@ def profile_figure(bars: Sequence[DimensionBar], *, title: str, subtitle: str = 
         }
         for name, y, marker in series
     ]
+    if axis == "name":  # names take up to three lines below the bars: the legend goes to the right
+        return _figure(
+            data,
+            title,
+            subtitle,
+            barmode="group",
+            margin={"l": 50, "r": 20, "t": 70, "b": 80},
+            xaxis={"tickangle": 0, "tickfont": {"size": 10}},
+            legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"},
+        )
     return _figure(data, title, subtitle, barmode="group")
 
 
-def trend_figure(points: Sequence[TrendPoint], *, title: str, subtitle: str = "") -> Figure:
-    """One line per dimension across periods (gaps where a dimension had no score)."""
+def trend_figure(
+    points: Sequence[TrendPoint], *, title: str, subtitle: str = "", names: Mapping[str, str] | None = None
+) -> Figure:
+    """One line per dimension across periods (gaps where a dimension had no score).
+
+    ``names``: dimension code → name, for the legend (the code where none is given).
+    """
     periods = sorted({p.period for p in points})
     dimensions = list(dict.fromkeys(p.dimension for p in points))
     by_key = {(p.dimension, p.period): p.score for p in points}
     data = [
         {
             "type": "scatter",
-            "name": dimension,
+            "name": (names or {}).get(dimension, dimension),
             "x": periods,
             "y": [by_key.get((dimension, period)) for period in periods],
             "mode": "lines+markers",

@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assessments.models import Authority, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from assessments.models import Authority, Band, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
 from indicators.models import Dimension, Level
 from indicators.rules import LEVELS
 from plans.followup import NONE, Movement, round_levels
@@ -439,3 +439,32 @@ def public_actions(rounds: QuerySet, period: str | None) -> list[tuple[Authority
     for action in actions:
         by_authority.setdefault(action.plan.authority_id, (action.plan.authority, []))[1].append(action)
     return list(by_authority.values())
+
+
+# --- public city profiles ------------------------------------------------------------------------
+
+
+@dataclass
+class DimensionScore:
+    code: str
+    name: str
+    score: float | None  # None: left out, or too few applicable indicators
+    band: str
+
+
+def published_dimension_scores(round: Round) -> list[DimensionScore]:
+    """The validated score and band of each dimension of a published round, in catalogue order: two queries."""
+    bands = dict(Band.choices)
+    frozen = {
+        code: (score, band)
+        for code, score, band in SnapshotDimension.objects.filter(
+            snapshot__round=round, snapshot__round__in=Round.objects.published(), score_set=VALIDATED
+        ).values_list("dimension", "score", "band")
+    }
+    rows = []
+    for dimension in Dimension.objects.filter(version_id=round.version_id).order_by("order", "code"):
+        score, band = frozen.get(dimension.code, (None, ""))
+        rows.append(
+            DimensionScore(dimension.code, dimension.name, score, bands.get(band, "") if score is not None else "")
+        )
+    return rows

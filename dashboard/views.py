@@ -80,7 +80,12 @@ def authority_dashboard(request: HttpRequest) -> HttpResponse:
 def public_dashboard(request: HttpRequest) -> HttpResponse:
     """Published rounds of consenting authorities and the actions they marked public, and nothing else."""
     published = Round.objects.published()
-    periods = list(published.order_by("-period").values_list("period", flat=True).distinct())
+    # One query for both the periods to choose from and the authorities with a profile (public_profile).
+    listing = published.order_by("-period", "authority__name").values_list(
+        "period", "authority__name", "authority__slug"
+    )
+    periods = list(dict.fromkeys(period for period, _name, _slug in listing))
+    profiles = sorted({(name, slug) for _period, name, slug in listing})
     period = request.GET.get("period") or (periods[0] if periods else None)
     if period is not None and period not in periods:
         return render(request, "dashboard/public.html", {"periods": periods, "error": True}, status=400)
@@ -94,5 +99,6 @@ def public_dashboard(request: HttpRequest) -> HttpResponse:
             "rounds": rounds,
             "panels": [data.heatmap_panel(published, period)],
             "public_actions": data.public_actions(rounds, period),
+            "profiles": profiles,
         },
     )

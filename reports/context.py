@@ -7,6 +7,8 @@ Both read the round through one answer sheet (``assessments.sheet``), loaded onc
 validated round's scores and its trend come from snapshots, never from a live score. The
 improvement plan's actions the round follows up are facts too (id, revision, number of updates),
 so that a change to the plan makes a new report; ``plan_section`` and ``priorities`` shape them.
+The executive summary (``reports.summary``) reads the previous validated round's snapshot and the
+published peers' snapshots; their ids and dates are facts too, and so is the authority's logo.
 
 The charts come in one of two forms of the same Plotly figures: SVG exported by kaleido (a headless
 Chromium) for the PDF, which only the worker renders, or the figure JSON that plotly.js draws in the
@@ -15,8 +17,11 @@ page for the HTML preview, so that no web worker ever starts a browser.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
+import mimetypes
 from collections import defaultdict
 from datetime import date
 from typing import Any, Literal
@@ -34,24 +39,39 @@ from plans.followup import DOWN, SAME, UP, actions_for_round, movements
 from plans.models import DEFAULT_TARGET_LEVEL, Action
 
 from . import rendering
+from .summary import SummaryInputs, executive_summary, summary_inputs
+
+logger = logging.getLogger(__name__)
 
 # Raise when the report's content or layout changes, so that older files are not reused.
 # 2: a validated round's scores and trend come from its snapshot; SDG averages leave out N/A.
 # 3: the improvement plan's section, and three priorities on the first page.
-REPORT_FORMAT = 3
+# 4: a cover with the logo, the executive summary, dimension names in the charts, the indicators as an annex.
+REPORT_FORMAT = 4
+# A logo larger than this is left off the cover (the upload form refuses larger ones anyway).
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 SUGGEST_BELOW_LEVEL = 3
 PRIORITIES = 3
+CHART_HEIGHT = 290  # pixels of 720 wide: the profile and the trend fit together on one page
 
 # "svg": inline SVG for the PDF (the worker); "figures": figure JSON for plotly.js (the preview).
 Charts = Literal["svg", "figures"]
 
 
-def report_facts(round: Round, sheet: AnswerSheet | None = None, actions: list[Action] | None = None) -> dict[str, Any]:
+def report_facts(
+    round: Round,
+    sheet: AnswerSheet | None = None,
+    actions: list[Action] | None = None,
+    inputs: SummaryInputs | None = None,
+) -> dict[str, Any]:
     """Every input of the report as plain, JSON-ready data.
 
-    ``sheet``: the round's, with its evidence; ``actions``: ``plan_actions(round)``, when already loaded.
+    ``sheet``: the round's, with its evidence; ``actions``: ``plan_actions(round)``, when already loaded;
+    ``inputs``: ``summary.summary_inputs(round)``, when already loaded.
     """
     sheet = sheet or answer_sheet(round).with_evidence()
+    inputs = inputs or summary_inputs(round)
     items = {}
     for indicator in sheet.indicators:
         answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
@@ -94,11 +114,13 @@ def report_facts(round: Round, sheet: AnswerSheet | None = None, actions: list[A
             "status": round.status,
             "version": round.version.number,
             "omitted": sorted(d.code for d in sheet.left_out),
+            "logo": _logo_name(round),
         },
         "as_of": last_change.date().isoformat(),
         "items": items,
         "trend": [list(row) for row in trend],
         "plan": plan_facts(round, actions),
+        "summary": inputs.facts(),
     }
 
 
@@ -208,8 +230,39 @@ def report_context(round: Round, language: str, *, charts: Charts | None = "svg"
         sheet = answer_sheet(round).with_evidence()
         prefetch_related_objects(list(sheet.indicators), "sdg_targets")
         actions = plan_actions(round)
-        facts = report_facts(round, sheet, actions)
-        return _context(round, sheet, facts, actions, language, charts)
+        inputs = summary_inputs(round)
+        facts = report_facts(round, sheet, actions, inputs)
+        return _context(round, sheet, facts, actions, inputs, language, charts)
+
+
+def _logo_name(round: Round) -> str:
+    """The stored name of the authority's logo ("" without one); a new upload gets a new name."""
+    logo = getattr(round.authority, "logo", None)
+    return logo.name if logo else ""
+
+
+def logo_data_uri(round: Round) -> str:
+    """The authority's logo as a ``data:`` URI ("" without one, or when it cannot be read).
+
+    WeasyPrint may fetch only the app's static files, never media: the logo travels inside the HTML.
+    """
+    logo = getattr(round.authority, "logo", None)
+    if not logo:
+        return ""
+    mime = mimetypes.guess_type(logo.name)[0]
+    if mime not in LOGO_TYPES:
+        return ""
+    try:
+        if logo.size > LOGO_MAX_BYTES:
+            return ""
+        with logo.open("rb") as file:
+            content = file.read(LOGO_MAX_BYTES + 1)
+    except (OSError, ValueError):  # a missing file leaves the cover without a logo, not the city without a report
+        logger.warning("The logo of authority %s could not be read", round.authority_id, exc_info=True)
+        return ""
+    if len(content) > LOGO_MAX_BYTES:
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
 
 
 def _context(
@@ -217,6 +270,7 @@ def _context(
     sheet: AnswerSheet,
     facts: dict[str, Any],
     actions: list[Action],
+    inputs: SummaryInputs,
     language: str,
     charts: Charts | None,
 ) -> dict[str, Any]:
@@ -258,7 +312,7 @@ def _context(
             entry["items"].append(item)
             entry["codes"].append(indicator.code)
 
-    summary = score_rows(sheet, scores, validated=validated)
+    rows = score_rows(sheet, scores, validated=validated)
     dimensions = {d.code: d for d in sheet.dimensions}
     official = scores[official_set]
     kept = {i.dimension.code: i.dimension for i in sheet.indicators}
@@ -270,7 +324,9 @@ def _context(
         "official": official,
         "official_band": bands.get(official.band, ""),
         "self_scores": scores[SELF],
-        "summary": summary,
+        "score_rows": rows,
+        "summary": executive_summary(round, sheet, scores, actions=actions, inputs=inputs),
+        "logo_src": logo_data_uri(round),
         "sections": [{"dimension": dimensions[code], "rows": rows} for code, rows in by_dimension.items()],
         # The average level of each SDG target's indicators, as they score: an accepted N/A is left out.
         "sdg": [
@@ -287,7 +343,7 @@ def _context(
         % {"n": round.version.number},
     }
     if charts:
-        context.update(_charts(round, sheet, summary, facts, charts))
+        context.update(_charts(round, sheet, rows, facts, charts))
     return context
 
 
@@ -308,13 +364,20 @@ def _charts(
         title=_("Dimension profile"),
         subtitle=_("Self-assessed and validated score of each dimension, 0 to 100"),
         labels=(_("Self-assessed"), _("Validated")),
+        axis="name",
     )
+    # Both charts on one page of the PDF, one below the other.
+    profile["layout"]["height"] = CHART_HEIGHT
     order = {d.code: n for n, d in enumerate(sheet.dimensions)}
     rows = sorted(facts["trend"], key=lambda row: (row[0], order.get(row[1], len(order)), row[1]))
     points = [TrendPoint(period, dimension, score) for period, dimension, score in rows]
     trend = trend_figure(
-        points, title=_("Trend across rounds"), subtitle=_("Comparable rounds only (same catalogue version)")
+        points,
+        title=_("Trend across rounds"),
+        subtitle=_("Comparable rounds only (same catalogue version)"),
+        names={d.code: d.name for d in sheet.dimensions},
     )
+    trend["layout"]["height"] = CHART_HEIGHT
     periods = sorted({p.period for p in points})
     # A draft with no validated round before it has no trend to draw.
     if form == "figures":

@@ -1,4 +1,4 @@
-"""Report jobs: a PDF report of one round, rendered by a worker while the user watches."""
+"""Report jobs: a document of one round (the full PDF, the two-page brief or the Word file), rendered by a worker."""
 
 from __future__ import annotations
 
@@ -48,11 +48,21 @@ class ReportJobQuerySet(models.QuerySet):
         )
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def report_upload_to(job: ReportJob, filename: str) -> str:
-    return f"reports/{job.round_id}/{job.pk}-{job.fingerprint[:12]}.pdf"
+    return f"reports/{job.round_id}/{job.pk}-{job.fingerprint[:12]}.{job.extension}"
 
 
 class ReportJob(models.Model):
+    class Kind(models.TextChoices):
+        """Which document: the full report, the two-page brief, or the full report as an editable Word file."""
+
+        FULL = "full", _("Full report (PDF)")
+        BRIEF = "brief", _("Two-page brief (PDF)")
+        DOCX = "docx", _("Full report, editable (Word)")
+
     class Failure(models.TextChoices):
         """Why a job failed, said in the reader's language when the page shows it."""
 
@@ -70,7 +80,11 @@ class ReportJob(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="report_jobs", verbose_name=_("round"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("document"), max_length=8, choices=Kind, default=Kind.FULL)
+    # None for a request from a public profile: nobody signed in asked for it.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
     failure = models.CharField(_("failure"), max_length=16, choices=Failure, blank=True)
     error = models.TextField(_("technical detail"), blank=True)
@@ -92,9 +106,9 @@ class ReportJob(models.Model):
         verbose_name_plural = _("report jobs")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One job in flight per round and language: asking again returns the pending one.
+            # One job in flight per round, language and document: asking again returns the pending one.
             models.UniqueConstraint(
-                fields=["round", "language"],
+                fields=["round", "language", "kind"],
                 condition=Q(status__in=["queued", "pending", "running"]),
                 name="report_one_in_flight",
             ),
@@ -102,8 +116,21 @@ class ReportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.round} ({self.language}) {self.status}"
+        return f"{self.round} ({self.kind}, {self.language}) {self.status}"
 
     @property
     def in_flight(self) -> bool:
         return self.status in self.IN_FLIGHT
+
+    @property
+    def extension(self) -> str:
+        return "docx" if self.kind == self.Kind.DOCX else "pdf"
+
+    @property
+    def content_type(self) -> str:
+        return DOCX_TYPE if self.kind == self.Kind.DOCX else "application/pdf"
+
+    def download_name(self) -> str:
+        """The attachment's name: the authority, the period, the document (the brief says so) and the language."""
+        brief = "-brief" if self.kind == self.Kind.BRIEF else ""
+        return f"coherence-{self.round.authority.slug}-{self.round.period}{brief}-{self.language}.{self.extension}"

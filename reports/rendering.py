@@ -8,6 +8,7 @@ with Debian's Chromium; one kaleido server is kept per worker process, so only t
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 import threading
@@ -52,6 +53,26 @@ def static_file_for(url: str) -> Path:
     return Path(found)
 
 
+DATA_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def data_image(url: str) -> tuple[str, bytes] | None:
+    """The type and bytes of a ``data:`` URI of a raster image (base64), None for any other address.
+
+    Such an image is in the HTML already (the authority's logo, put there by the report's context):
+    nothing is fetched. Only raster types: an SVG could itself ask for other addresses.
+    """
+    if not url.startswith("data:") or ";base64," not in url:
+        return None
+    mime, payload = url[5:].split(";base64,", 1)
+    if mime not in DATA_IMAGE_TYPES:
+        return None
+    try:
+        return mime, base64.b64decode(payload, validate=True)
+    except ValueError:
+        return None
+
+
 def _fetcher():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -59,6 +80,8 @@ def _fetcher():
         """Serve the app's own static files to WeasyPrint, and nothing else."""
 
         def fetch(self, url, headers=None):
+            if image := data_image(url):  # the authority's logo, which the report carries inline
+                return URLFetcherResponse(url, body=image[1], headers={"Content-Type": image[0]})
             path = static_file_for(url)
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})

@@ -1,13 +1,18 @@
 """Report jobs: ask for one, render it (in a worker), and sweep away jobs whose worker died.
 
-A job is offered to the broker once its row commits. A broker that is down leaves the job queued
-(the page says it will be prepared when the service is back) and beat, the page's poll or asking
-again offer it anew. While a worker renders, it writes a heartbeat on the job; a running job whose
-heartbeat stopped lost its worker and is failed, so that the person can ask again.
+A job is one document of a round in one language: the full report (PDF), the two-page brief (PDF)
+or the full report as an editable Word file. It is offered to the broker once its row commits. A
+broker that is down leaves the job queued (the page says it will be prepared when the service is
+back) and beat, the page's poll or asking again offer it anew. While a worker renders, it writes a
+heartbeat on the job; a running job whose heartbeat stopped lost its worker and is failed, so that
+the person can ask again. A public profile asks for documents of published rounds the same way
+(``public_report``), with no one as the requester.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -18,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from assessments.models import Round
 from coherence_site.celery import publish_on_commit
@@ -25,9 +31,32 @@ from coherence_site.celery import publish_on_commit
 from .context import fingerprint, report_context, report_facts
 from .models import ReportJob, ReportJobQuerySet
 from .rendering import html_to_pdf
+from .summary import Summary
 
 logger = logging.getLogger(__name__)
 TEMPLATE = "reports/pdf/report.html"
+BRIEF_TEMPLATE = "reports/brief/brief.html"
+Kind = ReportJob.Kind
+# Raise when a document's own layout changes (the full report's is context.REPORT_FORMAT), so that
+# older files of that kind are not reused.
+DOCUMENT_FORMATS = {Kind.BRIEF: 1, Kind.DOCX: 1}
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
+# The brief's second page holds three priorities, each with one example of good practice (the full
+# report gives two): their texts are cut to these lengths (characters), so that the page holds them
+# in every language whatever the catalogue says.
+BRIEF_LIMITS = {"title": 200, "suggestion": 400, "example": 320, "place": 60}
+BRIEF_EXAMPLES = 1
+
+
+def document_fingerprint(report_fingerprint: str, kind: str) -> str:
+    """The fingerprint of one document: the report's inputs and language, and which document it is.
+
+    The full report keeps the report's own (the one printed in it); the brief and the Word file
+    hash it with their kind and format, so that no document is ever taken for another.
+    """
+    if kind == Kind.FULL:
+        return report_fingerprint
+    return hashlib.sha256(f"{report_fingerprint}:{kind}:{DOCUMENT_FORMATS[kind]}".encode()).hexdigest()
 
 
 def render_report_html(round: Round, language: str, *, charts: str = "svg") -> tuple[str, str]:
@@ -41,30 +70,100 @@ def render_report_html(round: Round, language: str, *, charts: str = "svg") -> t
         return render_to_string(TEMPLATE, context), context["fingerprint"]
 
 
-def report_request(*, round: Round, user, language: str) -> ReportJob:
-    """Ask for a report: the job in flight if there is one, a finished one for unchanged inputs, or a new job."""
+def render_brief_html(round: Round, language: str) -> tuple[str, str]:
+    """Return the two-page brief's HTML and its fingerprint: the executive summary, then the priorities.
+
+    No chart: the brief is text and one table, so that it renders in well under two seconds.
+    """
+    context = report_context(round, language, charts=None)
+    actions = [row["action"] for row in context["plan"]["actions"] if row["action"].is_open]
+    context.update(
+        summary=brief_summary(context["summary"]),
+        open_actions=len(actions),
+        overdue_actions=sum(action.is_overdue for action in actions),
+    )
+    with translation.override(language):
+        return render_to_string(BRIEF_TEMPLATE, context), document_fingerprint(context["fingerprint"], Kind.BRIEF)
+
+
+def brief_summary(summary: Summary) -> Summary:
+    """The summary for the brief's second page: BRIEF_EXAMPLES per priority, texts cut to BRIEF_LIMITS (with "…")."""
+
+    def cut(text: str, limit: str) -> str:
+        return Truncator(text).chars(BRIEF_LIMITS[limit])
+
+    priorities = tuple(
+        dataclasses.replace(
+            priority,
+            title=cut(priority.title, "title"),
+            suggestion=cut(priority.suggestion, "suggestion"),
+            examples=tuple(
+                dataclasses.replace(example, place=cut(example.place, "place"), text=cut(example.text, "example"))
+                for example in priority.examples[:BRIEF_EXAMPLES]
+            ),
+        )
+        for priority in summary.priorities
+    )
+    return dataclasses.replace(summary, priorities=priorities)
+
+
+def render_document(round: Round, language: str, kind: str) -> tuple[bytes, str]:
+    """Render one document of the round: its bytes and its fingerprint."""
+    if kind == Kind.BRIEF:
+        html, inputs_fingerprint = render_brief_html(round, language)
+        return html_to_pdf(html), inputs_fingerprint
+    if kind == Kind.DOCX:
+        from .docx import report_docx
+
+        # The figures' JSON (no browser): the Word file leaves charts out, but says which periods they show.
+        context = report_context(round, language, charts="figures")
+        with translation.override(language):
+            return report_docx(context), document_fingerprint(context["fingerprint"], Kind.DOCX)
+    html, inputs_fingerprint = render_report_html(round, language)
+    return html_to_pdf(html), inputs_fingerprint
+
+
+def report_request(*, round: Round, user, language: str, kind: str = Kind.FULL) -> ReportJob:
+    """Ask for a document: a finished one for unchanged inputs, the job in flight if there is one, or a new job."""
     with transaction.atomic():
         report_sweep_stale()
-        in_flight = ReportJob.objects.in_flight().filter(round=round, language=language).first()
-        if in_flight:
-            if in_flight.status == ReportJob.Status.QUEUED:  # the broker was down: offer it again
-                _send(in_flight)
-            return in_flight
-        current = fingerprint(_facts(round, language), language)
+        current = document_fingerprint(fingerprint(_facts(round, language), language), kind)
         reusable = (
-            ReportJob.objects.filter(round=round, language=language, status=ReportJob.Status.DONE, fingerprint=current)
+            ReportJob.objects.filter(
+                round=round, language=language, kind=kind, status=ReportJob.Status.DONE, fingerprint=current
+            )
             .exclude(file="")
             .first()
         )
         if reusable and reusable.file.storage.exists(reusable.file.name):
             return reusable
+        in_flight = ReportJob.objects.in_flight().filter(round=round, language=language, kind=kind).first()
+        if in_flight:
+            if in_flight.status == ReportJob.Status.QUEUED:  # the broker was down: offer it again
+                _send(in_flight)
+            return in_flight
         try:
             with transaction.atomic():
-                job = ReportJob.objects.create(round=round, language=language, requested_by=user, fingerprint=current)
+                job = ReportJob.objects.create(
+                    round=round, language=language, kind=kind, requested_by=user, fingerprint=current
+                )
         except IntegrityError:  # a colleague asked at the same moment: theirs is the one
-            return ReportJob.objects.in_flight().get(round=round, language=language)
+            return ReportJob.objects.in_flight().get(round=round, language=language, kind=kind)
         _send(job)
     return job
+
+
+def public_report(round: Round, *, kind: str, language: str) -> ReportJob:
+    """A document of a published round for its public profile: the finished one for current inputs,
+    else the one in flight, else a new job (asked for by no one) offered to the broker after commit.
+
+    ValueError for a round that is not published (the caller answers 404), an unknown kind or language.
+    """
+    if not round.is_published:
+        raise ValueError("Only a published round's reports are public.")
+    if kind not in Kind.values or language not in LANGUAGES:
+        raise ValueError(f"No {kind!r} report in {language!r}.")
+    return report_request(round=round, user=None, language=language, kind=kind)
 
 
 def _facts(round: Round, language: str) -> dict:
@@ -113,7 +212,7 @@ def report_send_unsent() -> int:
 
 
 def report_render(*, job: ReportJob, resume: bool = False) -> ReportJob:
-    """Render a job's PDF and store it; the job records each step so that the page can show it.
+    """Render a job's document and store it; the job records each step so that the page can show it.
 
     Only a job that waits is taken: a message delivered twice, or again after its worker died,
     finds the job taken, done or failed and leaves it. ``resume`` takes it running, for a retry of
@@ -130,11 +229,10 @@ def report_render(*, job: ReportJob, resume: bool = False) -> ReportJob:
         job.started_at = job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
     with _heartbeat(job.pk):
-        html, inputs_fingerprint = render_report_html(job.round, job.language)
-        pdf = html_to_pdf(html)
+        content, inputs_fingerprint = render_document(job.round, job.language, job.kind)
     with transaction.atomic():
         job.fingerprint = inputs_fingerprint
-        job.file.save(f"{job.pk}.pdf", ContentFile(pdf), save=False)
+        job.file.save(f"{job.pk}.{job.extension}", ContentFile(content), save=False)
         job.status, job.finished_at, job.error = ReportJob.Status.DONE, timezone.now(), ""
         job.save(update_fields=["fingerprint", "file", "status", "finished_at", "error"])
     return job

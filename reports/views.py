@@ -1,10 +1,12 @@
-"""Asking for a report, watching it render, downloading it, and previewing it as HTML.
+"""Asking for a document (full report, brief, Word file), watching it render, downloading it, and previewing it.
 
 The round page (``assessments``) knows nothing of reports: this app fills its slot (``panels.py``) with
 a section that loads ``report_panel``, and links to it as a page of its own for browsers without JavaScript.
 """
 
 from django.conf import settings
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -23,26 +25,49 @@ def _language(value: str | None) -> str:
     return value if value in LANGUAGES else get_language()
 
 
+def _kind(value: str | None) -> str:
+    return value if value in ReportJob.Kind.values else ReportJob.Kind.FULL
+
+
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def latest_jobs(round: Round) -> list[ReportJob]:
+    """The latest job of each document of the round, in the order of ``ReportJob.Kind`` (one query)."""
+    latest = (
+        ReportJob.objects.filter(round=round)
+        .annotate(
+            recency=Window(RowNumber(), partition_by=[F("kind")], order_by=[F("created_at").desc(), F("id").desc()])
+        )
+        .filter(recency=1)
+    )
+    order = {kind: n for n, kind in enumerate(ReportJob.Kind.values)}
+    return sorted(latest, key=lambda job: order.get(job.kind, len(order)))
+
+
 def report_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's report panel: ask for a PDF, follow the latest job, download it.
+    """The round's report panel: choose a document and a language, follow the latest job of each, download it.
 
     A fragment for the round page, which loads it with htmx; a page of its own otherwise.
     """
     round = access_round(request.user, pk, Capability.VIEW, rounds=Round.objects.select_related("authority"))
-    context = {"round": round, "job": ReportJob.objects.filter(round=round).first()}
+    context = {"round": round, "jobs": latest_jobs(round), "kinds": ReportJob.Kind.choices}
     return render(request, "reports/_panel.html" if _is_htmx(request) else "reports/report_panel.html", context)
 
 
 @require_POST
 def report_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for a document; htmx gets the jobs' list back (the asked one in it), a browser without JavaScript the panel."""
     round = access_round(request.user, pk, Capability.DOWNLOAD)
-    job = services.report_request(round=round, user=request.user, language=_language(request.POST.get("language")))
+    services.report_request(
+        round=round,
+        user=request.user,
+        language=_language(request.POST.get("language")),
+        kind=_kind(request.POST.get("kind")),
+    )
     if _is_htmx(request):
-        return render(request, "reports/_job.html", {"job": job, "round": round})
+        return render(request, "reports/_jobs.html", {"jobs": latest_jobs(round), "round": round})
     return redirect("report_panel", round.pk)
 
 
@@ -65,12 +90,22 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         status=ReportJob.Status.DONE,
     )
     require(request.user, Capability.DOWNLOAD, job.round)
+    return serve_job_file(job)
+
+
+def serve_job_file(job: ReportJob) -> FileResponse:
+    """Stream a done job's file as an attachment with its content type; 404 when the file is gone.
+
+    The caller has checked that the reader may have it (``report_download``; a public profile for a
+    published round). ``job.round.authority`` is read for the file's name.
+    """
+    if job.status != ReportJob.Status.DONE or not job.file:
+        raise Http404
     try:
         handle = job.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    name = f"coherence-{job.round.authority.slug}-{job.round.period}-{job.language}.pdf"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")
+    return FileResponse(handle, as_attachment=True, filename=job.download_name(), content_type=job.content_type)
 
 
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:

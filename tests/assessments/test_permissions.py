@@ -10,12 +10,14 @@ What each role should get is not written here by hand: it is read from the acces
 changes the expectations of every URL.
 """
 
+import io
 from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from assessments import services
 from assessments.access import GRANTS, OPEN, Capability, ProgrammeRole
@@ -35,6 +37,14 @@ from tests.factories import AuthorityFactory, MembershipFactory, RoundFactory, U
 
 pytestmark = pytest.mark.django_db
 
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png_bytes()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # The people of the matrix: (the authority they are a member of, with which role; their programme roles).
 # One member of A per membership role, an editor of B, a programme reviewer and an administrator.
@@ -159,6 +169,7 @@ def _snapshot(authority: Authority) -> dict:
         ),
         "events": StatusEvent.objects.filter(**mine).count(),
         "revisions": AnswerRevision.objects.filter(answer__round__authority=authority).count(),
+        "logo": Authority.objects.get(pk=authority.pk).logo.name,
     }
 
 
@@ -175,11 +186,13 @@ class Done(int):
 
 LOGIN = "login"  # a redirect to the log-in page
 DONE = Done(302)  # carried out, then a redirect
+AUTHORITY = "authority"  # a request about authority A, not one of its rounds
 SAVED = Done(200)  # carried out; HTMX gets the updated fragment
 
 # One row per request (method, URL name, which of A's rounds or evidence files) with the capability
 # it asks for. Pages of no round are shown to whoever holds the capability on some authority (None:
-# to everyone signed in) and are a 404 for the rest.
+# to everyone signed in) and are a 404 for the rest. Pages of authority A itself (AUTHORITY) are a 404 for
+# whoever may see none of its rounds, and a 403 for those who may but lack the capability.
 ENDPOINTS = {
     ("GET", "home", None): None,
     ("GET", "round_create", None): Capability.OPEN_ROUND,
@@ -210,6 +223,8 @@ ENDPOINTS = {
     ("POST", "round_review", "submitted"): Capability.REVIEW,
     ("GET", "round_history", "draft"): Capability.VIEW,
     ("GET", "round_history", "submitted"): Capability.VIEW,
+    ("GET", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
+    ("POST", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
 }
 
 # The workflow's own order, which the services keep whoever asks: out of turn, a 409 that says why.
@@ -241,6 +256,11 @@ def _expected(person: str, method: str, name: str, target: str | None):
     capability = ENDPOINTS[(method, name, target)]
     if target is None:
         return 200 if capability is None or _granted(_roles(person, None), capability) else 404
+    if target == AUTHORITY:
+        roles = _roles(person, "A")
+        if not _granted(roles, Capability.VIEW):
+            return 404
+        return (200 if method == "GET" else DONE) if _granted(roles, capability) else 403
     roles = _roles(person, "A")
     if not _granted(roles, Capability.VIEW, target):
         return 404
@@ -295,6 +315,8 @@ def test_the_table_gives_the_matrix_the_product_promises():
 def _url(world: World, name: str, target: str | None) -> str:
     if target is None:
         return reverse(name)
+    if target == AUTHORITY:
+        return reverse(name, args=[world.authority_a.slug])
     if name in ("evidence_download", "evidence_delete"):
         return reverse(name, args=[world.file(target).pk])
     code = URL_CODES.get(name)
@@ -309,6 +331,7 @@ def _data(world: World, name: str, target: str | None) -> dict:
         "evidence_add": {"HC-01-evidence-description": "Minutes", "HC-01-evidence-url": "https://example.org/minutes"},
         "round_consent": {"consent": "yes"},
         "round_review": {"action": services.ReviewAction.SAVE},
+        "authority_logo": {"logo": SimpleUploadedFile("logo.png", PNG, content_type="image/png")},
     }.get(name, {})
 
 
@@ -316,7 +339,8 @@ def _data(world: World, name: str, target: str | None) -> dict:
 def test_each_role_gets_what_the_matrix_says_and_refusals_change_nothing(
     client, world, role, method, name, target, expected
 ):
-    for state in [target] if target else PERIODS:  # pages without an id show (or hide) all of A's rounds
+    # Pages without an id show (or hide) all of A's rounds; the authority's own pages need none.
+    for state in {None: PERIODS, AUTHORITY: []}.get(target, [target]):
         world.round(state)
     client = _client_as(client, world, role)
     url = _url(world, name, target)

@@ -122,7 +122,7 @@ def test_a_round_with_dont_know_answers_shows_the_same_answered_count_and_comple
     official = report["official"]
     assert (official.answered, official.dont_know, official.indicators) == (34, 2, 36)
     assert official.completeness == 33 / 35 and official.completeness_percent == 94
-    assert report["summary"][0]["official"].completeness_percent == 86  # HC: 6 of its 7 applicable
+    assert report["score_rows"][0]["official"].completeness_percent == 86  # HC: 6 of its 7 applicable
     assert '<td class="text-end">86%</td>' in html.split('id="scores"')[1]
     assert (listed["answered"], listed["indicator_total"]) == (34, 36)
     api_self = detail["scores"]["self"]
@@ -157,7 +157,7 @@ def test_the_form_the_round_page_the_draft_report_and_the_api_say_not_started_in
     for body in (form, page):
         assert "Not started" in body
         assert "Self-assessed score 0" not in body and "0 · Initial" not in body
-    vc = next(row for row in report["summary"] if row["dimension"].code == "VC")
+    vc = next(row for row in report["score_rows"] if row["dimension"].code == "VC")
     assert vc["self"].not_started and vc["self"].score is None
     assert "not started" in html and "0.0 <span" not in html
     api_vc = next(d for d in scores["dimensions"] if d["code"] == "VC")

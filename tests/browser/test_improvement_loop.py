@@ -192,7 +192,7 @@ def test_a_city_turns_its_gaps_into_an_action_reports_progress_and_the_validated
     expect(plan_section).to_contain_text("2024")
     assert_accessible(approver, "round page with the plan section (validated)")
     approver.get_by_label("Language of the report").select_option("en")
-    approver.get_by_role("button", name="Prepare the PDF report").click()
+    approver.get_by_role("button", name="Prepare the document").click()
     download_link = approver.locator("#report-job").get_by_role("link", name="Download the PDF report")
     expect(download_link).to_be_visible(timeout=RENDERING)
     with approver.expect_download() as download_info:

@@ -1,4 +1,5 @@
-"""A report asked for on the round page renders in a real Celery worker, shows its progress, and downloads."""
+"""A report asked for on the round page renders in a real Celery worker, shows its progress, and downloads;
+then the two-page brief, asked for beside it."""
 
 import re
 
@@ -20,7 +21,8 @@ def test_a_requested_report_shows_its_progress_and_downloads_as_a_pdf(login, wor
     assert_accessible(page, "round page (validated)")
 
     page.get_by_label("Language of the report").select_option("en")
-    page.get_by_role("button", name="Prepare the PDF report").click()
+    expect(page.get_by_role("radio", name="Full report (PDF)")).to_be_checked()
+    page.get_by_role("button", name="Prepare the document").click()
     job = page.locator("#report-job")
     expect(job.get_by_role("progressbar", name="Report progress")).to_be_visible()
     expect(job).to_contain_text(re.compile("Waiting for a worker|Rendering"))
@@ -41,3 +43,15 @@ def test_a_requested_report_shows_its_progress_and_downloads_as_a_pdf(login, wor
     text = "\n".join(sheet.extract_text() for sheet in reader.pages)
     assert "Quito" in text
     assert "HC-01" in text
+
+    page.get_by_role("radio", name="Two-page brief (PDF)").check()
+    page.get_by_role("button", name="Prepare the document").click()
+    brief_link = job.get_by_role("link", name="Download the brief (PDF)")
+    expect(brief_link).to_be_visible(timeout=RENDERING)
+    expect(job.get_by_role("link", name="Download the PDF report")).to_be_visible()  # each document its own job
+    with page.expect_download() as download_info:
+        brief_link.click()
+    brief = download_info.value
+    assert brief.suggested_filename == "coherence-quito-2025-brief-en.pdf"
+    brief.save_as(tmp_path / brief.suggested_filename)
+    assert len(PdfReader(tmp_path / brief.suggested_filename).pages) == 2

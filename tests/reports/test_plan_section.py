@@ -71,8 +71,8 @@ def add_action(round: Round, actor, title: str, targets: dict[str, int], **field
 
 
 def _cover(html: str) -> str:
-    """The report's first page: the cover section."""
-    return html[html.index('<section class="cover">') : html.index("</section>")]
+    """The report's front: the cover, the executive summary and the three priorities, before the scores."""
+    return html[html.index('<section class="cover"') : html.index('<section class="scores"')]
 
 
 def test_the_plan_section_lists_actions_by_status_then_due_date_with_targets_and_movement(validated, earlier, quito):
@@ -119,7 +119,7 @@ def test_the_html_the_pdf_is_made_from_holds_the_plan_section_after_the_summary(
 
     html, _fingerprint = services.render_report_html(_loaded(validated), "en", charts="figures")
 
-    assert html.index("<h2>Summary</h2>") < html.index("<h2>Improvement plan</h2>") < html.index("HC · ")
+    assert html.index("Scores by dimension</h2>") < html.index("<h2>Improvement plan</h2>") < html.index("HC · ")
     plan = html[html.index("<h2>Improvement plan</h2>") :]
     plan = plan[: plan.index("</section>")]
     assert "Plan chapter" in plan and "Planning Department" in plan and "made in 2023" in plan
@@ -256,7 +256,7 @@ def test_a_stale_pdf_is_not_served_after_a_plan_change(validated, quito, django_
 
 # The render without a plan (tests/reports/test_reports.py), plus the plan's links and updates and
 # the levels of the linked indicators (answers and review items of the origin and this round).
-RENDER_WITH_PLAN = {"draft": 8 + 4, "validated": 9 + 4}
+RENDER_WITH_PLAN = {"draft": 8 + 4 + 3, "validated": 9 + 4 + 3}
 
 
 @pytest.mark.parametrize("actions", [1, 6])
@@ -281,6 +281,7 @@ def test_the_pdf_shows_the_plan_and_the_priorities(validated, earlier, quito, dj
 
     with job.file.open("rb") as handle:
         pages = [page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages]
-    assert "Three priorities" in pages[0] and "Set up an inter-departmental committee" in pages[0]
+    front = "\n".join(pages[1:3])  # the executive summary and the priorities follow the cover
+    assert "Three priorities" in front and "Set up an inter-departmental committee" in front
     text = "\n".join(pages)
     assert "Improvement plan" in text and "made in 2023" in text

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from assessments import services as assessment_services
 from assessments.models import ReviewItem, Round, ScoreSnapshot
+from assessments.sheet import answer_sheet
 from reports import services
 from reports.context import report_context, report_facts
 from reports.models import ReportJob
@@ -67,7 +68,7 @@ def test_a_draft_report_is_watermarked_and_says_its_scores_are_not_validated(dra
 def test_the_report_comes_out_in_the_requested_language(validated, quito, rendered):
     job = rendered(validated, quito.approver, "es")
     text = _pdf_text(job)
-    assert "Resumen" in text or "Summary" in text  # interface strings follow once translated
+    assert "Resumen" in text or "Executive summary" in text  # interface strings follow once translated
     hc01 = validated.version.indicators.get(code="HC-01")
     assert hc01.question_es.split()[1] in text
 
@@ -207,7 +208,7 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
     client.force_login(quito.editor)
     body = client.get(reverse("report_preview", args=[validated.pk]), {"language": "en"}).content.decode()
     assert (
-        "<h2>Summary</h2>" in body
+        '<h2 id="summary-title">Executive summary</h2>' in body
         and "HC-01" in body
         and report_context(validated, "en", charts=False)["fingerprint"] in body
     )
@@ -221,8 +222,11 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
 # the evidence, SDG targets, the last status change and the trend's snapshot rows; and a validated
 # round's snapshot; and the improvement plan's actions (none here: tests/reports/test_plan_section.py
 # counts a plan's). The fingerprint needs the sheet, the evidence, the status, the trend and the plan.
-RENDER_QUERIES = {"draft": 8, "validated": 9}
-FACTS_QUERIES = 7
+# The executive summary (tests/reports/test_summary.py) adds the previous validated round, the peers'
+# snapshots (both in the fingerprint too) and the catalogue's examples for the priorities (the draft
+# here, at level 3 throughout, has no priority and needs no examples).
+RENDER_QUERIES = {"draft": 8 + 2, "validated": 9 + 3}
+FACTS_QUERIES = 7 + 2
 
 
 def _loaded(round: Round) -> Round:
@@ -270,9 +274,10 @@ def test_a_validated_reports_scores_and_trend_come_from_snapshots_never_a_live_s
     assert validated.scores()["validated"].headline == 100
     assert context["official"] == snapshot.scores()["validated"]
     assert context["official"].headline == snapshot.validated_headline == 50
-    assert [row["validated"].score for row in context["summary"]] == [50] * 6
+    assert [row["validated"].score for row in context["score_rows"]] == [50] * 6
     trend = {trace["name"]: trace for trace in context["trend_figure"]["data"]}
-    assert list(trend) == ["HC", "VC", "SP", "IN", "DE", "DC"]  # catalogue order
+    names = [d.name for d in answer_sheet(validated).dimensions]
+    assert list(trend) == names and len(names) == 6  # dimension names in the legend, in catalogue order
     assert {tuple(t["x"]) for t in trend.values()} == {("2023", "2025")}
     assert {tuple(t["y"]) for t in trend.values()} == {(25, 50)}  # both from snapshots
 

@@ -1,4 +1,5 @@
-"""Time a round's PDF report against WeasyPrint alone on the same HTML; leaves no data behind.
+"""Time a round's PDF report against WeasyPrint alone on the same HTML, and the two-page brief
+against the full report; leaves no data behind.
 
 The round is built through the services (answers, evidence, submission, validation) inside a
 transaction that is always rolled back. Three earlier validated rounds give the trend chart its
@@ -20,12 +21,13 @@ from assessments import services
 from assessments.models import Answer, Authority, Membership, Round
 from indicators.models import CatalogueVersion
 from reports.rendering import html_to_pdf
-from reports.services import render_report_html
+from reports.services import render_brief_html, render_report_html
 
 EARLIER_PERIODS = ["2019", "2021", "2023"]
 CURRENT_PERIOD = "2025"
 LANGUAGE = "en"
 TARGET_RATIO = 1.5
+BRIEF_TARGET_SECONDS = 2.0
 
 
 class Command(BaseCommand):
@@ -143,6 +145,24 @@ class Command(BaseCommand):
         if pages is not None:
             self.stdout.write(f"pages: {pages}")
         self.stdout.write(f"target: ratio <= {TARGET_RATIO}: {verdict}")
+        self.measure_brief(round, runs, report)
+
+    def measure_brief(self, round: Round, runs: int, report: float) -> None:
+        """The two-page brief (context, template, WeasyPrint; no chart) against the full report's time."""
+        briefs = []
+        for _run in range(runs):
+            start = time.perf_counter()
+            html, _fingerprint = render_brief_html(round, LANGUAGE)
+            pdf = html_to_pdf(html)
+            briefs.append(time.perf_counter() - start)
+        brief = statistics.median(briefs)
+        verdict = "PASS" if brief <= BRIEF_TARGET_SECONDS else "ABOVE"
+        pages = _page_count(pdf)
+        self.stdout.write(
+            f"brief: {brief:.2f} s/brief (median of {runs}) against {report:.2f} s for the full report"
+            f" ({brief / report:.0%}){f', {pages} pages' if pages is not None else ''};"
+            f" target <= {BRIEF_TARGET_SECONDS:.0f} s: {verdict}"
+        )
 
 
 def _page_count(pdf: bytes) -> int | None:
