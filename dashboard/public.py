@@ -84,11 +84,19 @@ def public_report(request: HttpRequest, slug: str, period: str, kind: str, langu
         job.refresh_from_db()  # rendered in-process when the transaction committed (no broker)
     if job.status == ReportJob.Status.DONE and job.file:
         return serve_job_file(job)
+    failed = job.status == ReportJob.Status.FAILED  # a recent failure: no new render for a while
     response = render(
         request,
         "dashboard/profile_preparing.html",
-        {"authority": round.authority, "round": round, "kind": kind, "language": language, "refresh": REFRESH_SECONDS},
-        status=202,
+        {
+            "authority": round.authority,
+            "round": round,
+            "kind": kind,
+            "language": language,
+            "refresh": REFRESH_SECONDS,
+            "failed": failed,
+        },
+        status=503 if failed else 202,
     )
     add_never_cache_headers(response)
     return response

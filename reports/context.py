@@ -39,7 +39,7 @@ from plans.followup import DOWN, SAME, UP, actions_for_round, movements
 from plans.models import DEFAULT_TARGET_LEVEL, Action
 
 from . import rendering
-from .summary import SummaryInputs, executive_summary, summary_inputs
+from .summary import SummaryInputs, comparable_rounds, executive_summary, summary_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 # 2: a validated round's scores and trend come from its snapshot; SDG averages leave out N/A.
 # 3: the improvement plan's section, and three priorities on the first page.
 # 4: a cover with the logo, the executive summary, dimension names in the charts, the indicators as an annex.
-REPORT_FORMAT = 4
+REPORT_FORMAT = 5
 # A logo larger than this is left off the cover (the upload form refuses larger ones anyway).
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -97,6 +97,7 @@ def report_facts(
     # this one (its own, once validated, from its snapshot like the others; never a live score).
     trend = (
         SnapshotDimension.objects.filter(
+            snapshot__round__in=comparable_rounds(round),
             snapshot__round__authority_id=round.authority_id,
             snapshot__version_id=round.version_id,
             snapshot__round__period__lte=round.period,

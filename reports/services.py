@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -39,7 +40,9 @@ BRIEF_TEMPLATE = "reports/brief/brief.html"
 Kind = ReportJob.Kind
 # Raise when a document's own layout changes (the full report's is context.REPORT_FORMAT), so that
 # older files of that kind are not reused.
-DOCUMENT_FORMATS = {Kind.BRIEF: 1, Kind.DOCX: 1}
+DOCUMENT_FORMATS = {Kind.BRIEF: 2, Kind.DOCX: 2}
+# How long a failed render of a public document is shown as failed before a visitor's request tries again.
+PUBLIC_RETRY_AFTER = timedelta(minutes=15)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # The brief's second page holds three priorities, each with one example of good practice (the full
 # report gives two): their texts are cut to these lengths (characters), so that the page holds them
@@ -163,6 +166,22 @@ def public_report(round: Round, *, kind: str, language: str) -> ReportJob:
         raise ValueError("Only a published round's reports are public.")
     if kind not in Kind.values or language not in LANGUAGES:
         raise ValueError(f"No {kind!r} report in {language!r}.")
+    # Anyone may ask: after a failed public render, visitors get that failure, not a new render each,
+    # until PUBLIC_RETRY_AFTER has passed.
+    failed = (
+        ReportJob.objects.filter(
+            round=round,
+            language=language,
+            kind=kind,
+            requested_by=None,
+            status=ReportJob.Status.FAILED,
+            finished_at__gte=timezone.now() - PUBLIC_RETRY_AFTER,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if failed and not ReportJob.objects.filter(round=round, language=language, kind=kind, pk__gt=failed.pk).exists():
+        return failed
     return report_request(round=round, user=None, language=language, kind=kind)
 
 

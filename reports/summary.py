@@ -173,10 +173,21 @@ class SummaryInputs:
         }
 
 
+def comparable_rounds(round: Round):
+    """The authority's rounds a report of ``round`` may compare it with.
+
+    A published round's documents are handed around and served on its public profile: they compare
+    it only with the authority's other published rounds, never with one validated without consent.
+    """
+    rounds = Round.objects.all()
+    return rounds.published() if round.is_published else rounds
+
+
 def summary_inputs(round: Round) -> SummaryInputs:
     """Load the previous validated round (with its snapshot) and the published peers' headlines: two queries."""
     previous = (
-        Round.objects.filter(
+        comparable_rounds(round)
+        .filter(
             authority_id=round.authority_id,
             status=Round.Status.VALIDATED,
             period__lt=round.period,

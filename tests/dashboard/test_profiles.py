@@ -1,7 +1,7 @@
 """Public city profiles: a page per authority with a round published with consent, and nothing of any other round."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,7 +12,9 @@ from PIL import Image
 from assessments import services
 from assessments.models import Authority, Round, ScoreSnapshot, SnapshotDimension
 from plans.models import Action, ActionIndicator, Plan
+from reports.context import report_facts
 from reports.models import ReportJob
+from reports.summary import summary_inputs
 from tests.factories import AuthorityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +318,38 @@ def test_asking_for_a_published_rounds_report_starts_one_job_asked_by_no_one(
     assert first.status_code in (200, 202) and second.status_code in (200, 202)
     jobs = ReportJob.objects.filter(round=validated)
     assert [(job.kind, job.language, job.requested_by) for job in jobs] == [("brief", "en", None)]
+
+
+def test_after_a_failed_public_render_visitors_get_a_503_and_no_new_render_for_a_while(
+    client, validated, quito, settings, tmp_path, monkeypatch
+):
+    """Anyone may ask for a published round's document: a render that failed is not started again per visitor."""
+    settings.MEDIA_ROOT = tmp_path
+    services.round_set_consent(round=validated, actor=quito.approver, consent=True)
+    url = reverse("public_report", args=[quito.authority.slug, validated.period, "brief", "en"])
+    sent = []
+    monkeypatch.setattr("reports.services._send", sent.append)
+    client.get(url)
+    ReportJob.objects.update(status=ReportJob.Status.FAILED, finished_at=timezone.now())
+
+    responses = [client.get(url) for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [503, 503, 503]
+    assert "could not be prepared just now" in responses[0].content.decode()
+    assert ReportJob.objects.filter(round=validated).count() == 1 and len(sent) == 1
+    ReportJob.objects.update(finished_at=timezone.now() - timedelta(minutes=16))
+    client.get(url)
+    assert ReportJob.objects.filter(round=validated).count() == 2  # after a quarter of an hour, it tries again
+
+
+def test_a_published_rounds_documents_never_compare_it_with_a_round_validated_without_consent(catalogue):
+    """Its brief and full report are public: the movement and the trend skip the authority's unpublished rounds."""
+    authority = AuthorityFactory(slug="lima", name="Lima")
+    scored_round(authority, catalogue, "2023", 40.0)
+    hidden = scored_round(authority, catalogue, "2024", 87.0, published=False)
+    latest = scored_round(authority, catalogue, "2025", 60.0)
+
+    assert summary_inputs(latest).previous.period == "2023"
+    assert {row[0] for row in report_facts(latest)["trend"]} == {"2023", "2025"}
+    # The city's own unpublished round still compares with its last validated one.
+    assert summary_inputs(hidden).previous.period == "2023"

@@ -1,13 +1,16 @@
 """Create demo authorities, users and rounds for the embedded mode. Idempotent; refuses in production."""
 
+import io
 import random
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from assessments import services, slots
 from assessments.models import Answer, Authority, Membership, Round
@@ -43,6 +46,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = self.seed_people()
             self.seed_rounds()
+            self.seed_logos()
             for seed in slots.DEMO_DATA.fillers():  # plans, consultations … from the apps above
                 seed(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo user's password: {DEMO_PASSWORD}"))
@@ -112,6 +116,28 @@ class Command(BaseCommand):
                 self.review(round, reviewer, rng, state, approver, editor)
                 if state == "validated" and rng.random() < 0.6:
                     services.round_set_consent(round=round, actor=approver, consent=True)
+
+    # A few authorities show a logo on their reports' covers and public profiles (drawn here: no files to ship).
+    LOGO_COLOURS = {
+        "quito": ("#0b5ed7", "#dc4c0f"),
+        "kasserine": ("#b02a37", "#198754"),
+        "accra": ("#6f42c1", "#ffc107"),
+    }
+
+    def seed_logos(self) -> None:
+        for slug, (disc, bar) in self.LOGO_COLOURS.items():
+            authority = Authority.objects.get(slug=slug)
+            if authority.logo:
+                continue
+            image = Image.new("RGB", (360, 120), "white")
+            draw = ImageDraw.Draw(image)
+            draw.ellipse((10, 10, 110, 110), fill=disc)
+            draw.rectangle((130, 45, 350, 85), fill=bar)
+            data = io.BytesIO()
+            image.save(data, "PNG")
+            approver = get_user_model().objects.get(username=f"{slug}-approver")
+            upload = SimpleUploadedFile("logo.png", data.getvalue(), content_type="image/png")
+            services.authority_logo_set(authority=authority, actor=approver, file=upload)
 
     def confirm_some(self, round, editor, count: int) -> None:
         """Confirm the first ``count`` carried answers as they came, as an official revisiting them would."""
