@@ -15,7 +15,7 @@ def test_the_report_preview_draws_both_charts_in_the_page(login, validated):
     page.on("console", lambda message: problems.append(message.text) if "Content Security" in message.text else None)
 
     page.goto(f"/rounds/{validated.pk}/")
-    page.get_by_role("link", name="Preview in the browser").click()
+    page.get_by_role("link", name="Preview the full report in the browser").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Quito · 2025")
     for figure in ("figure-profile", "figure-trend"):
