@@ -169,6 +169,13 @@ class AnswerSerializer(serializers.Serializer):
         )
     )
 
+    def get_fields(self):
+        """The answer's own fields, then those the apps above assessments add (``slots.ANSWER_FIELDS``)."""
+        fields = super().get_fields()
+        for name, extra in slots.ANSWER_FIELDS.items():
+            fields[name] = extra.field()
+        return fields
+
 
 class RoundDetailSerializer(RoundSerializer):
     answers = serializers.SerializerMethodField()
@@ -195,6 +202,7 @@ class RoundDetailSerializer(RoundSerializer):
     def get_answers(self, round: Round) -> list:
         """Every indicator of the round, in catalogue order, with the city's and the reviewer's answer."""
         sheet = self._sheet(round)
+        extras = {name: (extra, extra.values(round, sheet.indicators)) for name, extra in slots.ANSWER_FIELDS.items()}
         rows = []
         for indicator in sheet.indicators:
             # A carried answer waiting for confirmation is not the city's answer yet: empty, and flagged.
@@ -207,6 +215,7 @@ class RoundDetailSerializer(RoundSerializer):
                     "validated_level": review.validated_level if review else None,
                     "na_accepted": review.na_accepted if review else None,
                     "carried_over": indicator.pk in sheet.answers and answer is None,
+                    **{name: values.get(indicator.pk, extra.default) for name, (extra, values) in extras.items()},
                 }
             )
         return AnswerSerializer(rows, many=True).data

@@ -26,7 +26,7 @@ from indicators.models import CatalogueVersion, Dimension, Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 from outbox.services import mail_queue
 
-from . import access, scoring
+from . import access, scoring, slots
 from .access import Capability
 from .models import (
     Answer,
@@ -412,6 +412,7 @@ def _not_confirmed(round: Round) -> str:
 def round_problems(round: Round) -> list[MissingItem]:
     """List what keeps the round from being submitted, in catalogue order."""
     answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).annotate(evidence_count=Count("evidence"))}
+    other_evidence = slots.OTHER_EVIDENCE.indicators_with_evidence(round)
     problems = []
     for indicator in round_indicators(round):
         answer = answers.get(indicator.pk)
@@ -425,6 +426,7 @@ def round_problems(round: Round) -> list[MissingItem]:
             answer.response == Answer.Response.LEVEL
             and answer.level >= indicator.evidence_from_level
             and answer.evidence_count == 0
+            and indicator.pk not in other_evidence
         ):
             problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
     return problems

@@ -3,8 +3,9 @@
 Scoring (``Round.scores``), the form's live scores, the review page, the API, the report and its
 fingerprint read a round through ``answer_sheet(round)``: the dimensions of its catalogue version
 (those the city left out marked), its indicators in catalogue order without the left-out ones,
-their answers with how much evidence each has, and the reviewer's items. Three queries, whatever
-the size of the catalogue. A reader that needs more (the evidence itself, SDG targets, who saved an
+their answers with how much evidence each has, the reviewer's items, and which indicators have
+evidence kept by other apps (``slots.OTHER_EVIDENCE``). Three queries and one per such app,
+whatever the size of the catalogue. A reader that needs more (the evidence itself, SDG targets, who saved an
 answer) asks for it on the sheet's objects: ``sheet.with_evidence()``, or Django's
 ``prefetch_related_objects``, one query each.
 
@@ -22,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, prefetch_related_objects
 
 from indicators.models import Dimension, Indicator
 
-from . import scoring
+from . import scoring, slots
 from .models import Answer, Band, ReviewItem, Round, SnapshotDimension
 
 SELF, VALIDATED = SnapshotDimension.ScoreSet.SELF.value, SnapshotDimension.ScoreSet.VALIDATED.value
@@ -42,6 +43,14 @@ class AnswerSheet:
     # answers carried over and not yet confirmed among them (``Answer.counts``), which scores read as unanswered.
     answers: Mapping[int, Answer]
     reviews: Mapping[int, ReviewItem]
+    # The indicators with evidence kept outside their answers (a consultation that discussed them …):
+    # ``slots.OTHER_EVIDENCE``, which scores count as they count files and links.
+    other_evidence: frozenset[int] = frozenset()
+
+    def has_evidence(self, indicator: Indicator) -> bool:
+        """Whether the indicator has evidence: a file or link on its counted answer, or evidence kept elsewhere."""
+        answer = self.counted_answer(indicator)
+        return bool(answer and answer.evidence_count) or indicator.pk in self.other_evidence
 
     @property
     def left_out(self) -> tuple[Dimension, ...]:
@@ -82,7 +91,7 @@ class AnswerSheet:
             level=level,
             weight=float(indicator.weight),
             na_accepted=na_accepted,
-            has_evidence=bool(answer and answer.evidence_count),
+            has_evidence=self.has_evidence(indicator),
         )
 
     def score_inputs(self, score_set: str) -> list[scoring.DimensionInput]:
@@ -123,6 +132,7 @@ def answer_sheet(round: Round) -> AnswerSheet:
         indicators=tuple(i for i in indicators if not i.left_out),
         answers={a.indicator_id: a for a in answers},
         reviews={r.indicator_id: r for r in ReviewItem.objects.filter(round_id=round.pk)},
+        other_evidence=slots.OTHER_EVIDENCE.indicators_with_evidence(round),
     )
 
 

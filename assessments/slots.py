@@ -85,3 +85,40 @@ def add_round_detail_field(name: str, factory: Callable[[], Any]) -> None:
 # Demo data (``manage.py seed_demo``): once the authorities, people and rounds exist, each app above
 # assessments adds its own. A filler takes the command's stdout and must be idempotent.
 DEMO_DATA = Slot("demo_data", "Demo data of the apps above assessments, added by seed_demo.")
+
+
+class EvidenceSlot(Slot):
+    """Evidence of a round's indicators kept outside the answers (a consultation that discussed one …).
+
+    Each filler takes the round and returns the ids of the indicators it holds evidence for, in a
+    constant number of queries. Scores count it as they count files and links (``has_evidence``).
+    """
+
+    def indicators_with_evidence(self, round) -> frozenset[int]:
+        found: set[int] = set()
+        for filler in self.fillers():
+            found |= set(filler(round))
+        return frozenset(found)
+
+
+OTHER_EVIDENCE = EvidenceSlot("other_evidence", "Evidence of a round's indicators kept by other apps.")
+
+
+class AnswerField:
+    """A field of each answer in ``GET /api/v1/assessments/<id>/``, added by an app above assessments.
+
+    ``field``: a factory of the read-only serializer field (its OpenAPI schema declared);
+    ``values``: takes the round and its indicators, returns ``{indicator pk: value}`` in a constant
+    number of queries (an indicator it leaves out gets ``default``).
+    """
+
+    def __init__(self, field: Callable[[], Any], values: Callable[[Any, list], dict], default: Any = None):
+        self.field, self.values, self.default = field, values, default
+
+
+ANSWER_FIELDS: dict[str, AnswerField] = {}
+
+
+def add_answer_field(name: str, field: Callable[[], Any], values: Callable[[Any, list], dict], default=None) -> None:
+    """Add a field to each answer of ``GET /api/v1/assessments/<id>/`` (from an app above assessments)."""
+    ANSWER_FIELDS[name] = AnswerField(field, values, default)

@@ -10,6 +10,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -203,3 +204,19 @@ def content_type_for(filename: str) -> str:
         if lower.endswith(extensions):
             return content_type
     return "application/octet-stream"
+
+
+def check_link(url: str, max_length: int = 1000) -> str:
+    """An http(s) link as stored, its scheme in lower case ("" for none); ValidationError saying why it is refused."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    scheme, _separator, rest = url.partition("://")
+    url = f"{scheme.lower()}://{rest}"
+    if len(url) > max_length:
+        raise ValidationError(_("The link is too long."))
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as error:
+        raise ValidationError(_("Only http and https links are accepted.")) from error
+    return url

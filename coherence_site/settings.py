@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "indicators",
     "assessments",
     "plans",
+    "participation",
     "reports",
     "dashboard",
     "outbox",

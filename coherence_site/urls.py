@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
     path("plans/", include("plans.urls")),
+    path("participation/", include("participation.urls")),
+    path("survey/", include("participation.public_urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

@@ -162,6 +162,13 @@ class Indicator(models.Model):
     code = models.CharField(_("code"), max_length=16)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     question = models.TextField(_("question"))
+    # The question as the public reads it in a stakeholder perception survey (plain words, no jargon);
+    # blank: the survey asks ``question``.
+    public_question = models.TextField(
+        _("question for the public"),
+        blank=True,
+        help_text=_("How a stakeholder survey asks this, in plain words. Blank: the survey asks the question above."),
+    )
     guidance = models.TextField(_("guidance"))
     descriptor_0 = models.TextField(_("level 0: not in place"))
     descriptor_1 = models.TextField(_("level 1: initial"))
@@ -202,6 +209,11 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def survey_question(self) -> str:
+        """The question a stakeholder survey asks, in the active language: the public wording, else the question."""
+        return self.public_question or self.question
 
     @property
     def descriptors(self) -> list[str]:

@@ -41,6 +41,7 @@ class DimensionTranslation(TranslationOptions):
 class IndicatorTranslation(TranslationOptions):
     fields = (
         "question",
+        "public_question",
         "guidance",
         "descriptor_0",
         "descriptor_1",

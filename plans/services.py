@@ -15,13 +15,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Authority, Membership, Round
-from assessments.uploads import check_upload
+from assessments.uploads import check_link, check_upload
 from indicators.models import Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 
@@ -176,18 +175,10 @@ def _checked(values: dict[str, Any], authority: Authority, *, check_owner_user: 
 
 def _link(url: str) -> str:
     """An http(s) link, its scheme in lower case (as the database requires)."""
-    url = (url or "").strip()
-    if not url:
-        return ""
-    scheme, _separator, rest = url.partition("://")
-    url = f"{scheme.lower()}://{rest}"
-    if len(url) > URL_MAX:
-        raise PlanError(_("The link is too long."))
     try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError as error:
-        raise PlanError(_("Only http and https links are accepted.")) from error
-    return url
+        return check_link(url, URL_MAX)
+    except ValidationError as refused:
+        raise PlanError(refused.messages) from refused
 
 
 def _record(action: Action, actor, old: dict | None) -> None:

@@ -1,0 +1,3 @@
+"""The public survey pages (filled by the survey helper)."""
+
+urlpatterns: list = []
