@@ -214,7 +214,7 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
 
 class IndicatorInline(DraftOnlyMixin, TranslationStackedInline):
     model = Indicator
-    fields = ["code", "order", "question", "weight", "na_allowed", "evidence_from_level"]
+    fields = ["code", "order", "question", "public_question", "weight", "na_allowed", "evidence_from_level"]
     show_change_link = True
     extra = 0
     classes = ["collapse"]
@@ -277,7 +277,7 @@ class IndicatorAdmin(DraftOnlyMixin, TranslationAdmin):
     exclude = ["version"]
     list_display = ["code", "question", "dimension", "version", "weight", "na_allowed"]
     list_filter = ["version", "dimension__code", "na_allowed"]
-    search_fields = ["code", "question", "guidance"]
+    search_fields = ["code", "question", "public_question", "guidance"]
     ordering = ["version", "dimension__order", "order"]
     list_select_related = ["dimension", "version__framework"]
     # A plain multiple select: Django's filter_horizontal widget puts aria-label where ARIA forbids it.

@@ -73,6 +73,7 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
                     "code": indicator.code,
                     "order": indicator.order,
                     "question": _texts(indicator, "question"),
+                    "public_question": _texts(indicator, "public_question"),
                     "guidance": _texts(indicator, "guidance"),
                     "descriptors": [_texts(indicator, f"descriptor_{level}") for level in LEVELS],
                     "suggestion": _texts(indicator, "suggestion"),
@@ -138,6 +139,19 @@ class _Checker:
                 self.add(where, _("the %(lang)s text must be a string") % {"lang": lang})
             elif max_length and len(text) > max_length:
                 self.add(where, _("longer than %(n)d characters") % {"n": max_length})
+
+    def optional_text(self, where: str, value: Any) -> None:
+        """Check a text that may be absent or blank in every language (older files lack it)."""
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.add(where, _("must be an object with a text per language (en, fr, es)"))
+            return
+        for lang, text in value.items():
+            if lang not in LANGS:
+                self.add(where, _("unknown language “%(lang)s”") % {"lang": lang})
+            elif not isinstance(text, str):
+                self.add(where, _("the %(lang)s text must be a string") % {"lang": lang})
 
     def string(self, where: str, value: Any, max_length: int) -> bool:
         if not isinstance(value, str) or not value.strip():
@@ -251,6 +265,7 @@ def _check_indicator(
     c.integer(f"{where} order", indicator.get("order"), 0, 32767)
     for field in ("question", "guidance", "suggestion"):
         c.text(f"{where} {field}", indicator.get(field))
+    c.optional_text(f"{where} public_question", indicator.get("public_question"))
     descriptors = indicator.get("descriptors")
     if not isinstance(descriptors, list) or len(descriptors) != len(LEVELS):
         c.add(f"{where} descriptors", _("must list exactly five level descriptors, level 0 to 4"))
@@ -317,7 +332,7 @@ SHEETS = {
         "dimension",
         "code",
         "order",
-        *[f"{field}_{lang}" for field in ("question", "guidance") for lang in LANGS],
+        *[f"{field}_{lang}" for field in ("question", "public_question", "guidance") for lang in LANGS],
         *[f"level_{level}_{lang}" for level in LEVELS for lang in LANGS],
         *[f"suggestion_{lang}" for lang in LANGS],
         "weight",
@@ -329,6 +344,8 @@ SHEETS = {
     "examples": ["indicator", "place", *[f"text_{lang}" for lang in LANGS]],
     "resources": ["indicator", "url", *[f"title_{lang}" for lang in LANGS]],
 }
+# Columns a workbook may lack: it was written before they existed, and they may stay blank.
+OPTIONAL_COLUMNS = frozenset(f"public_question_{lang}" for lang in LANGS)
 
 
 def _flat(texts: dict[str, str]) -> list[str]:
@@ -373,6 +390,7 @@ def document_to_xlsx(doc: dict[str, Any]) -> bytes:
                     ind["code"],
                     ind["order"],
                     *_flat(ind["question"]),
+                    *_flat(ind.get("public_question") or {}),
                     *_flat(ind["guidance"]),
                     *[text for descriptor in ind["descriptors"] for text in _flat(descriptor)],
                     *_flat(ind["suggestion"]),
@@ -435,7 +453,7 @@ def xlsx_to_document(data: bytes) -> dict[str, Any]:
             continue
         rows = list(book[name].iter_rows(values_only=True))
         found = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
-        missing = [h for h in header if h not in found]
+        missing = [h for h in header if h not in found and h not in OPTIONAL_COLUMNS]
         if missing:
             problems.append(Problem(name, _("columns missing: %(cols)s") % {"cols": ", ".join(missing)}))
             continue
@@ -469,6 +487,7 @@ def xlsx_to_document(data: bytes) -> dict[str, Any]:
                 "code": row["code"],
                 "order": _int(row["order"]),
                 "question": texts(row, "question"),
+                "public_question": texts(row, "public_question"),
                 "guidance": texts(row, "guidance"),
                 "descriptors": [texts(row, f"level_{level}") for level in LEVELS],
                 "suggestion": texts(row, "suggestion"),

@@ -118,6 +118,8 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 evidence_from_level=ind["evidence_from_level"],
                 derived_from=derived_from,
                 **_translated("question", ind["question"]),
+                # Optional: files written before the public wording existed load with it blank.
+                **_translated("public_question", ind.get("public_question") or {}),
                 **_translated("guidance", ind["guidance"]),
                 **_translated("suggestion", ind["suggestion"]),
                 **{
