@@ -126,7 +126,7 @@ def _count(value: Any, *, label: str, required: bool = False, limit: int = PARTI
     return value
 
 
-def _consultation_values(round: Round, values: Mapping[str, Any]) -> dict[str, Any]:
+def consultation_checked(round: Round, values: Mapping[str, Any]) -> dict[str, Any]:
     """Check a consultation's fields against the round; return them cleaned (groups etc. as lists)."""
     date = values.get("date")
     if not isinstance(date, datetime.date):
@@ -184,7 +184,7 @@ def consultation_save(
     access.require_record(actor, round)
     if consultation is not None and consultation.round_id != round.pk:
         raise ParticipationError(_("This consultation belongs to another round."))
-    cleaned = _consultation_values(round, values)
+    cleaned = consultation_checked(round, values)
     links = {name: cleaned.pop(name) for name in ("groups", "indicators", "dimensions")}
     consultation = consultation or Consultation(round=round, created_by=actor)
     for name, value in cleaned.items():
