@@ -66,6 +66,14 @@ def _lock_round(round: Round) -> Round:
     return Round.objects.select_for_update().select_related("authority").get(pk=round.pk)
 
 
+def _current(consultation: Consultation) -> Consultation:
+    """The consultation as stored now (its round locked first); refused if it was removed meanwhile."""
+    found = Consultation.objects.filter(pk=consultation.pk).first()
+    if found is None:
+        raise ParticipationError(_("This consultation has been removed meanwhile."))
+    return found
+
+
 # --- the register --------------------------------------------------------------------------------
 
 
@@ -182,8 +190,10 @@ def consultation_save(
     """
     round = _lock_round(round)
     access.require_record(actor, round)
-    if consultation is not None and consultation.round_id != round.pk:
-        raise ParticipationError(_("This consultation belongs to another round."))
+    if consultation is not None:
+        consultation = _current(consultation)
+        if consultation.round_id != round.pk:
+            raise ParticipationError(_("This consultation belongs to another round."))
     cleaned = consultation_checked(round, values)
     links = {name: cleaned.pop(name) for name in ("groups", "indicators", "dimensions")}
     consultation = consultation or Consultation(round=round, created_by=actor)
@@ -212,6 +222,7 @@ def attachment_add(
     """Attach a file or a link to a consultation, checked like answer evidence."""
     round = _lock_round(consultation.round)
     access.require_record(actor, round)
+    consultation = _current(consultation)
     title = _text(title, empty=_("Give the attachment a title."), limit=TITLE_MAX)
     try:
         url = check_link(url, URL_MAX)
