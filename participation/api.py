@@ -65,7 +65,7 @@ class RoundConsultationsField(serializers.Field):
 class PerceptionSerializer(serializers.Serializer):
     responses = serializers.IntegerField(
         min_value=0,
-        help_text=_("Survey respondents who gave this indicator a level (\u201cdon't know\u201d left out)."),
+        help_text=_("Survey respondents who gave this indicator a level (“don't know” left out)."),
     )
     median = serializers.FloatField(
         allow_null=True,

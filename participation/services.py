@@ -337,7 +337,7 @@ def survey_respond(
     rows = []
     for indicator_id, (level, comment) in answers.items():
         if level is not None and (isinstance(level, bool) or level not in LEVELS):
-            raise ParticipationError(_("Choose a level from the scale, or \u201cdon't know\u201d."))
+            raise ParticipationError(_("Choose a level from the scale, or “don't know”."))
         rows.append((indicator_id, level, _text(comment, empty=None, limit=COMMENT_MAX)))
     response = SurveyResponse.objects.create(survey=survey, respondent=respondent, language=language[:8])
     SurveyAnswer.objects.bulk_create(
