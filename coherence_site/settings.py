@@ -203,7 +203,7 @@ AXES_CLIENT_IP_CALLABLE = "coherence_site.http.client_ip"
 PASSWORD_RESET_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_HOUR", "5"))
 # Answers a perception survey takes in a minute: from all its respondents, and from one respondent
 # session (counted in the cache, by survey and by session, never by address).
-SURVEY_RATE_LIMIT = int(os.environ.get("SURVEY_RATE_LIMIT", "30"))
+SURVEY_RATE_LIMIT = int(os.environ.get("SURVEY_RATE_LIMIT", "120"))
 SURVEY_SESSION_RATE_LIMIT = int(os.environ.get("SURVEY_SESSION_RATE_LIMIT", "10"))
 
 LANGUAGE_CODE = "en"

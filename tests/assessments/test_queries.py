@@ -62,25 +62,30 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     client.force_login(city.editor)
     # A member's pages: 1 of each for the menu's link to the improvement plans (base.html asks whether a person
     # who is not a reviewer is a member anywhere).
-    # 3 of them load the answer sheet the live scores are made from; 1 the plan's actions (plans.panels)
-    with django_assert_max_num_queries(18):
+    # 3 of them load the answer sheet the live scores are made from, 1 the indicators consultations discussed
+    # (their evidence: participation.evidence); 1 the plan's actions (plans.panels); 1 the consultations under
+    # the indicator cards (participation.panels)
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(reverse("home")).status_code == 200
-    # one answer sheet for the progress and the scores; 2 for the plan section (access, actions: plans.panels)
-    with django_assert_max_num_queries(12):
+    # one answer sheet for the progress and the scores (with the consulted indicators); 2 for the plan section
+    # (access, actions: plans.panels); 6 for "Who took part" and "What stakeholders think" (participation)
+    with django_assert_max_num_queries(19):
         assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
     client.force_login(city.approver)
-    with django_assert_max_num_queries(9):
+    # 1 of them for the indicators consultations discussed (their evidence)
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("round_submit", args=[draft.pk])).status_code == 200
 
     client.force_login(reviewer)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("review_queue"))
     assert response.context["page"].paginator.count == rounds + 1
-    # the answer sheet and its evidence: 4; the plan's actions: 1 (plans.panels)
-    with django_assert_max_num_queries(11):
+    # the answer sheet and its evidence: 5; the plan's actions: 1 (plans.panels); consultations and perceptions
+    # beside each indicator: 2 (participation)
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("round_review", args=[submitted.pk]))
     assert len(response.context["rows"]) == 6 * per_dimension

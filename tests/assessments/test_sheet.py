@@ -8,7 +8,7 @@ that every page prints; a dimension nobody has started says so instead of scorin
 import pytest
 from django.urls import reverse
 
-from assessments import scoring, services
+from assessments import scoring, services, slots
 from assessments.models import Round
 from assessments.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE, UNANSWERED, IndicatorInput
 from assessments.sheet import SELF, VALIDATED, answer_sheet, round_scores
@@ -28,7 +28,7 @@ def codes(sheet) -> list[str]:
 # --- the sheet -----------------------------------------------------------------------------------
 
 
-def test_the_sheet_loads_a_round_in_three_queries_with_its_answers_evidence_counts_and_review_items(
+def test_the_sheet_loads_a_round_in_three_queries_and_one_per_evidence_slot_with_its_answers_and_review_items(
     submitted, reviewer, django_assert_num_queries
 ):
     services.round_review(
@@ -38,7 +38,9 @@ def test_the_sheet_loads_a_round_in_three_queries_with_its_answers_evidence_coun
         action=services.ReviewAction.SAVE,
     )
 
-    with django_assert_num_queries(3):
+    # indicators, answers with evidence counts, review items; and one query per app that keeps evidence of its
+    # own (slots.OTHER_EVIDENCE: participation's consultations)
+    with django_assert_num_queries(3 + len(slots.OTHER_EVIDENCE.fillers())):
         sheet = answer_sheet(submitted)
         scores = sheet.scores()
         hc01 = sheet.indicators[0]

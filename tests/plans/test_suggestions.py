@@ -167,8 +167,9 @@ def test_gaps_take_a_constant_number_of_queries(draft, quito, django_assert_max_
     _answer_all(draft, None if unanswered else 3, HC_01=2)
     ActionFactory(plan=PlanFactory(authority=quito.authority), origin_round=draft, targets={"HC-01": 3})
 
-    # The plan's access check (3), the answer sheet (3), targets, dismissals and linked actions (3).
-    with django_assert_max_num_queries(9):
+    # The plan's access check (3), the answer sheet (3, and 1 for the indicators consultations discussed),
+    # targets, dismissals and linked actions (3).
+    with django_assert_max_num_queries(10):
         found = gaps(draft, quito.editor)
 
     assert len(found) == (round_services.round_indicators(draft).count() if unanswered else 1)
@@ -345,8 +346,9 @@ def test_the_page_takes_a_constant_number_of_queries(client, draft, quito, djang
 
     # Session, user and the round's access check (5), the plan's (1), the gaps (6), peer examples,
     # catalogue examples, whether the user may edit (3), and the menu's link to the improvement plans (1:
-    # base.html asks whether a person who is not a reviewer is a member anywhere).
-    with django_assert_max_num_queries(16):
+    # base.html asks whether a person who is not a reviewer is a member anywhere), and the indicators
+    # consultations discussed (1, in the answer sheet).
+    with django_assert_max_num_queries(17):
         response = client.get(page(draft))
 
     assert response.content.decode().count('class="card mb-4"') == round_services.round_indicators(draft).count()
