@@ -58,6 +58,14 @@ class LevelDistribution:
 
 
 @dataclass(frozen=True)
+class PerceptionPoint:
+    code: str
+    name: str  # for the hover: the indicator's question
+    city_level: int | None  # None: the city gave no level (unanswered, don't know, not applicable)
+    median: float
+
+
+@dataclass(frozen=True)
 class SelfValidatedPoint:
     authority: str
     self_score: float
@@ -284,3 +292,96 @@ def peer_profile_figure(
         },
     ]
     return _figure(data, title, subtitle)
+
+
+def perception_figure(
+    points: Sequence[PerceptionPoint],
+    *,
+    title: str,
+    subtitle: str = "",
+    labels: tuple[str, str],
+    level_labels: Sequence[str],
+) -> Figure:
+    """Per surveyed indicator, the city's level beside the stakeholders' median, joined by a line (the gap).
+
+    ``labels``: the names of the city's and the stakeholders' markers; ``level_labels``: the scale's
+    names, lowest first, for the level axis. The markers differ in shape, not in colour alone: a filled
+    diamond for the city, a ring around it for the stakeholders, so that equal levels stay readable.
+    """
+    codes = [p.code for p in points]
+    # Each number outside the gap: the lower of the two to the left of its marker, the higher to the right.
+    city_left = [p.city_level is None or p.city_level <= p.median for p in points]
+    gaps_x: list[float | None] = []
+    gaps_y: list[str | None] = []
+    for p in points:
+        if p.city_level is not None:
+            gaps_x += [p.city_level, p.median, None]
+            gaps_y += [p.code, p.code, None]
+    hover = "%{customdata}<br>%{fullData.name}: %{x}<extra></extra>"
+    data = [
+        {
+            "type": "scatter",
+            "x": gaps_x,
+            "y": gaps_y,
+            "mode": "lines",
+            "line": {"color": "#9a9a9a", "width": 2},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "name": labels[0],
+            "x": [p.city_level for p in points],
+            "y": codes,
+            "customdata": [p.name for p in points],
+            "mode": "markers+text",
+            "marker": {"color": VALIDATED_COLOUR, "symbol": "diamond", "size": 11},
+            # Where both agree, the ring's number says it for both.
+            "text": ["" if p.city_level is None or p.city_level == p.median else str(p.city_level) for p in points],
+            "textposition": ["middle left" if left else "middle right" for left in city_left],
+            "hovertemplate": hover,
+        },
+        {
+            "type": "scatter",
+            "name": labels[1],
+            "x": [p.median for p in points],
+            "y": codes,
+            "customdata": [p.name for p in points],
+            "mode": "markers+text",
+            "marker": {
+                "color": "rgba(0,0,0,0)",
+                "symbol": "circle",
+                "size": 20,
+                "line": {"color": SELF_COLOUR, "width": 3},
+            },
+            "text": [f"{p.median:g}".replace(".", get_format("DECIMAL_SEPARATOR")) for p in points],
+            "textposition": ["middle right" if left else "middle left" for left in city_left],
+            "hovertemplate": hover,
+        },
+    ]
+    levels = list(range(len(level_labels)))
+    return _figure(
+        data,
+        title,
+        subtitle,
+        height=160 + 44 * max(len(points), 2),
+        margin={"l": 70, "r": 20, "t": 70, "b": 100},
+        xaxis={
+            "range": [-0.4, len(levels) - 0.6],
+            "tickvals": levels,
+            "ticktext": [f"{n}<br>{wrap(label, 12)}" for n, label in zip(levels, level_labels, strict=True)],
+            "gridcolor": "#e5e5e5",
+            "zeroline": False,
+            "title": {"text": _("Level"), "standoff": 6},
+        },
+        # Top to bottom in the given order (not the order the traces first name them), half a row to spare at each end.
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": codes,
+            "range": [len(points) - 0.4, -0.6],
+            "title": {"text": _("Indicator")},
+        },
+        # At the foot of the whole figure, below the level axis and its title, whatever the figure's height.
+        legend={"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0},
+    )

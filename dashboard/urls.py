@@ -1,10 +1,11 @@
 from django.urls import path, re_path
 
-from . import exports, public, views
+from . import exports, participation, public, views
 
 urlpatterns = [
     path("dashboard/", views.reviewer_dashboard, name="reviewer_dashboard"),
     path("dashboard/data.json", views.reviewer_dashboard_data, name="reviewer_dashboard_data"),
+    path("dashboard/participation/", participation.participation_overview, name="participation_overview"),
     path("my-dashboard/", views.authority_dashboard, name="authority_dashboard"),
     path("public/", views.public_dashboard, name="public_dashboard"),
     path("public/<slug:slug>/", public.public_profile, name="public_profile"),

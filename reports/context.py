@@ -7,6 +7,9 @@ Both read the round through one answer sheet (``assessments.sheet``), loaded onc
 validated round's scores and its trend come from snapshots, never from a live score. The
 improvement plan's actions the round follows up are facts too (id, revision, number of updates),
 so that a change to the plan makes a new report; ``plan_section`` and ``priorities`` shape them.
+Who took part (``round_participation``: the round's consultations and its perception survey) is a
+fact too: each consultation's id, last change and groups, and the survey's responses per indicator;
+``participation_section`` shapes it. What stakeholders think stands beside the scores, never in them.
 The executive summary (``reports.summary``) reads the previous validated round's snapshot and the
 published peers' snapshots; their ids and dates are facts too, and so is the authority's logo.
 
@@ -22,19 +25,31 @@ import hashlib
 import json
 import logging
 import mimetypes
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import Count, Max, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.models import Answer, Band, Round, SnapshotDimension, StatusEvent, answer_label
 from assessments.sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
-from dashboard.charts import DimensionBar, TrendPoint, profile_figure, trend_figure
+from dashboard.charts import (
+    DimensionBar,
+    PerceptionPoint,
+    TrendPoint,
+    perception_figure,
+    profile_figure,
+    trend_figure,
+)
+from indicators.models import Dimension, Indicator
 from indicators.rules import Level, methodology
+from participation.models import Consultation, Stakeholder, Survey
+from participation.perception import MIN_RESPONSES, Perception, round_perceptions
 from plans.followup import DOWN, SAME, UP, actions_for_round, movements
 from plans.models import DEFAULT_TARGET_LEVEL, Action
 
@@ -47,7 +62,9 @@ logger = logging.getLogger(__name__)
 # 2: a validated round's scores and trend come from its snapshot; SDG averages leave out N/A.
 # 3: the improvement plan's section, and three priorities on the first page.
 # 4: a cover with the logo, the executive summary, dimension names in the charts, the indicators as an annex.
-REPORT_FORMAT = 5
+# 5: a published round compares only with published rounds (its summary and trend).
+# 6: "Who took part": the round's consultations, the groups by category, and the perception gap.
+REPORT_FORMAT = 6
 # A logo larger than this is left off the cover (the upload form refuses larger ones anyway).
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -59,19 +76,53 @@ CHART_HEIGHT = 290  # pixels of 720 wide: the profile and the trend fit together
 Charts = Literal["svg", "figures"]
 
 
+@dataclass(frozen=True)
+class Participation:
+    """Who took part in a round: its consultations (with their links loaded) and its perception survey."""
+
+    consultations: list[Consultation] = field(default_factory=list)
+    survey_id: int | None = None  # None: the round has no survey
+    respondents: int = 0
+    # Indicator id → what the respondents said (``participation.perception``), for the indicators the sheet keeps.
+    perceptions: dict[int, Perception] = field(default_factory=dict)
+
+
+def round_participation(round: Round, indicators: Iterable[Indicator] | None = None) -> Participation:
+    """The round's consultations, earliest first, and its survey's results on ``indicators`` (six queries)."""
+    consultations = list(
+        Consultation.objects.filter(round_id=round.pk)
+        .order_by("date", "pk")
+        .prefetch_related(
+            Prefetch("groups", queryset=Stakeholder.objects.order_by("name", "pk")),
+            Prefetch("indicators", queryset=Indicator.objects.order_by("dimension__order", "order", "code")),
+            Prefetch("dimensions", queryset=Dimension.objects.order_by("order", "code")),
+        )
+    )
+    survey = Survey.objects.filter(round_id=round.pk).annotate(respondents=Count("responses")).first()
+    return Participation(
+        consultations=consultations,
+        survey_id=survey.pk if survey else None,
+        respondents=survey.respondents if survey else 0,
+        perceptions=round_perceptions(round, indicators),
+    )
+
+
 def report_facts(
     round: Round,
     sheet: AnswerSheet | None = None,
     actions: list[Action] | None = None,
     inputs: SummaryInputs | None = None,
+    participation: Participation | None = None,
 ) -> dict[str, Any]:
     """Every input of the report as plain, JSON-ready data.
 
     ``sheet``: the round's, with its evidence; ``actions``: ``plan_actions(round)``, when already loaded;
-    ``inputs``: ``summary.summary_inputs(round)``, when already loaded.
+    ``inputs``: ``summary.summary_inputs(round)``, when already loaded; ``participation``:
+    ``round_participation(round, sheet.indicators)``, when already loaded.
     """
     sheet = sheet or answer_sheet(round).with_evidence()
     inputs = inputs or summary_inputs(round)
+    participation = participation or round_participation(round, sheet.indicators)
     items = {}
     for indicator in sheet.indicators:
         answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
@@ -122,6 +173,91 @@ def report_facts(
         "trend": [list(row) for row in trend],
         "plan": plan_facts(round, actions),
         "summary": inputs.facts(),
+        "participation": participation_facts(participation),
+    }
+
+
+def participation_facts(participation: Participation) -> dict[str, Any]:
+    """Who took part, for the fingerprint: each consultation's id, last change and groups; the survey's answers.
+
+    Recording or changing a consultation changes its ``updated_at`` (its indicators and groups are
+    set by the same save); a group renamed in the register changes its name here. No query.
+    """
+    return {
+        "consultations": [
+            [c.pk, c.updated_at.isoformat(), [[g.pk, g.name, g.category] for g in c.groups.all()]]
+            for c in participation.consultations
+        ],
+        "survey": participation.survey_id,
+        "respondents": participation.respondents,
+        "perceptions": sorted(
+            [indicator_id, p.responses, p.dont_know, p.median] for indicator_id, p in participation.perceptions.items()
+        ),
+    }
+
+
+def participation_section(participation: Participation, sheet: AnswerSheet, score_set: str) -> dict[str, Any]:
+    """The report's "Who took part": consultations, groups by category, participants, and the perception gap. No query.
+
+    The groups are counted once each, however many of the round's consultations they took part in.
+    The perception gap lists, in catalogue order, the surveyed indicators with at least
+    ``MIN_RESPONSES`` levels given, beside the city's level in ``score_set`` (validated once the
+    round is validated).
+    """
+    breakdown_fields = ("women", "men", "other_gender", "migrants")
+    consultations = []
+    groups: dict[int, Stakeholder] = {}
+    for consultation in participation.consultations:
+        consultation_groups = list(consultation.groups.all())
+        groups.update((g.pk, g) for g in consultation_groups)
+        consultations.append(
+            {
+                "consultation": consultation,
+                "groups": consultation_groups,
+                "breakdown": [
+                    (Consultation._meta.get_field(name).verbose_name, getattr(consultation, name))
+                    for name in breakdown_fields
+                    if getattr(consultation, name) is not None
+                ],
+                "indicators": [i.code for i in consultation.indicators.all()],
+                "dimensions": [d.code for d in consultation.dimensions.all()],
+            }
+        )
+    counts = Counter(g.category for g in groups.values())
+    perceptions = []
+    below = 0
+    for indicator in sheet.indicators:
+        found = participation.perceptions.get(indicator.pk)
+        if found is None:
+            continue
+        if not found.shown:
+            below += 1
+            continue
+        item = sheet.item(indicator, score_set)
+        level = item.level if item.response == scoring.LEVEL else None
+        perceptions.append(
+            {
+                "indicator": indicator,
+                "level": level,
+                "level_label": Level(level).label if level is not None else "",
+                "median": found.median,
+                "responses": found.responses,
+                "dont_know": found.dont_know,
+            }
+        )
+    return {
+        "consultations": consultations,
+        "categories": [
+            {"label": label, "count": counts[value]} for value, label in Stakeholder.Category.choices if counts[value]
+        ],
+        "groups": len(groups),
+        "participants": sum(c.participants for c in participation.consultations),
+        "migrant_voices": any(g.category in Stakeholder.MIGRANT_VOICES for g in groups.values()),
+        "survey": participation.survey_id is not None,
+        "respondents": participation.respondents,
+        "perceptions": perceptions,
+        "perceptions_below": below,
+        "min_responses": MIN_RESPONSES,
     }
 
 
@@ -232,8 +368,9 @@ def report_context(round: Round, language: str, *, charts: Charts | None = "svg"
         prefetch_related_objects(list(sheet.indicators), "sdg_targets")
         actions = plan_actions(round)
         inputs = summary_inputs(round)
-        facts = report_facts(round, sheet, actions, inputs)
-        return _context(round, sheet, facts, actions, inputs, language, charts)
+        participation = round_participation(round, sheet.indicators)
+        facts = report_facts(round, sheet, actions, inputs, participation)
+        return _context(round, sheet, facts, actions, inputs, participation, language, charts)
 
 
 def _logo_name(round: Round) -> str:
@@ -272,6 +409,7 @@ def _context(
     facts: dict[str, Any],
     actions: list[Action],
     inputs: SummaryInputs,
+    participation: Participation,
     language: str,
     charts: Charts | None,
 ) -> dict[str, Any]:
@@ -336,6 +474,7 @@ def _context(
         ],
         "rules": methodology(kept.values()),
         "plan": plan_section(round, actions),
+        "participation": participation_section(participation, sheet, official_set),
         "priorities": priorities(sheet, actions, official_set),
         "fingerprint": fingerprint(facts, language),
         "trend_note": _(
@@ -344,12 +483,17 @@ def _context(
         % {"n": round.version.number},
     }
     if charts:
-        context.update(_charts(round, sheet, rows, facts, charts))
+        context.update(_charts(round, sheet, rows, facts, context["participation"]["perceptions"], charts))
     return context
 
 
 def _charts(
-    round: Round, sheet: AnswerSheet, summary: list[dict], facts: dict[str, Any], form: Charts
+    round: Round,
+    sheet: AnswerSheet,
+    summary: list[dict],
+    facts: dict[str, Any],
+    perceptions: list[dict],
+    form: Charts,
 ) -> dict[str, Any]:
     bars = [
         DimensionBar(
@@ -380,6 +524,26 @@ def _charts(
     )
     trend["layout"]["height"] = CHART_HEIGHT
     periods = sorted({p.period for p in points})
+    # Only drawn when some indicator has enough responses; the city's level is the one the report counts.
+    gap = (
+        perception_figure(
+            [
+                PerceptionPoint(
+                    code=row["indicator"].code,
+                    name=row["indicator"].question,
+                    city_level=row["level"],
+                    median=row["median"],
+                )
+                for row in perceptions
+            ],
+            title=_("Perception gap"),
+            subtitle=_("The city's level and the stakeholders' median level, by indicator"),
+            labels=(_("City's level"), _("Stakeholders' median")),
+            level_labels=[str(label) for label in Level.labels],
+        )
+        if perceptions
+        else None
+    )
     # A draft with no validated round before it has no trend to draw.
     if form == "figures":
         return {
@@ -387,9 +551,11 @@ def _charts(
             "profile_figure": profile,
             "trend_figure": trend if periods else None,
             "trend_periods": periods,
+            "perception_figure": gap,
         }
     return {
         "profile_svg": rendering.figure_svg(profile),
         "trend_svg": rendering.figure_svg(trend) if periods else "",
         "trend_periods": periods,
+        "perception_svg": rendering.figure_svg(gap) if gap else "",
     }

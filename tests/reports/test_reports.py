@@ -225,8 +225,12 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
 # The executive summary (tests/reports/test_summary.py) adds the previous validated round, the peers'
 # snapshots (both in the fingerprint too) and the catalogue's examples for the priorities (the draft
 # here, at level 3 throughout, has no priority and needs no examples).
-RENDER_QUERIES = {"draft": 8 + 2, "validated": 9 + 3}
-FACTS_QUERIES = 7 + 2
+# Then who took part: the sheet reads the evidence other apps keep (slots.OTHER_EVIDENCE: consultations
+# that discussed an indicator), and the report the round's consultations, its survey with its number of
+# responses, and the survey's answers; a round with consultations adds their groups, indicators and
+# dimensions, three more (tests/reports/test_participation_section.py), none here.
+RENDER_QUERIES = {"draft": 8 + 2 + 1 + 3, "validated": 9 + 3 + 1 + 3}
+FACTS_QUERIES = 7 + 2 + 1 + 3
 
 
 def _loaded(round: Round) -> Round:
