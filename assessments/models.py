@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,18 @@ class Authority(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     country = models.CharField(_("country"), max_length=100)
     region = models.CharField(_("world region"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+        help_text=_(
+            "The region or province this authority belongs to. With its consent, round by round, the "
+            "parent's members see its validated results."
+        ),
+    )
     logo = models.ImageField(
         _("logo"),
         upload_to=logo_upload_to,
@@ -74,9 +87,29 @@ class Authority(models.Model):
         verbose_name_plural = _("local authorities")
         ordering = ["name"]
         permissions = [("review_round", _("Can review the rounds of every authority"))]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="authority_not_its_own_parent"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse a parent that is the authority itself or one of its descendants (a cycle)."""
+        super().clean()
+        if self.parent_id is None:
+            return
+        seen, current = {self.pk}, self.parent
+        while current is not None:
+            if current.pk in seen:
+                raise ValidationError(
+                    {
+                        "parent": _("%(parent)s is part of %(authority)s: a parent cannot be its own descendant.")
+                        % {"parent": self.parent, "authority": self}
+                    }
+                )
+            seen.add(current.pk)
+            current = current.parent
 
     @property
     def country_name(self) -> str:

@@ -63,6 +63,16 @@ class IndicatorSlot(Slot):
         return parts
 
 
+class UserPageSlot(Slot):
+    """A section of a page about the user rather than a round (the home page): fillers take the request only."""
+
+    def fill(self, request) -> list[SafeString]:
+        parts = (filler(request) for filler in self.fillers())
+        return [mark_safe(part) for part in parts if part]
+
+
+# The home page: sections after the user's own rounds (the rounds a counterpart is invited to answer …).
+HOME = UserPageSlot("home", "Sections of the home page, after the user's rounds.")
 # The round's overview page: sections below the scores (the report, the improvement plan …).
 ROUND_PAGE = PageSlot("round_page", "Sections of the round's overview page.")
 # One page of the form: a part under each indicator's card (its improvement actions …).

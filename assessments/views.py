@@ -88,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/home.html",
-        {"rounds": rounds, "review_waiting": waiting, "can_open_round": can_open},
+        {"rounds": rounds, "review_waiting": waiting, "can_open_round": can_open, "sections": slots.HOME.fill(request)},
     )
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assessments",
     "plans",
     "participation",
+    "territories",
     "reports",
     "dashboard",
     "outbox",

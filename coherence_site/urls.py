@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("plans/", include("plans.urls")),
     path("participation/", include("participation.urls")),
+    path("territories/", include("territories.urls")),
     path("survey/", include("participation.public_urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),

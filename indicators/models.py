@@ -12,7 +12,15 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 # The answer scale and the kinds of dimension are rules of the methodology, stated in rules.py.
-from .rules import EVIDENCE_FROM_LEVEL, HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL, DimensionKind, Level
+from .rules import (
+    EVIDENCE_FROM_LEVEL,
+    HIGHEST_LEVEL,
+    LEVELS,
+    LOWEST_LEVEL,
+    MIRRORED_DIMENSIONS,
+    DimensionKind,
+    Level,
+)
 
 
 class Framework(models.Model):
@@ -150,6 +158,12 @@ class Dimension(models.Model):
         return self.kind == self.Kind.CORE
 
 
+class IndicatorQuerySet(models.QuerySet):
+    def mirrored(self) -> IndicatorQuerySet:
+        """The indicators a national or regional counterpart answers: those of MIRRORED_DIMENSIONS, and any marked."""
+        return self.filter(Q(dimension__code__in=MIRRORED_DIMENSIONS) | Q(mirrored=True))
+
+
 class Indicator(models.Model):
     # The version is stored on the indicator too, so that the database can hold
     # "code unique within a version"; services keep it equal to dimension.version.
@@ -184,6 +198,14 @@ class Indicator(models.Model):
     sdg_targets = models.ManyToManyField(
         SdgTarget, related_name="indicators", blank=True, verbose_name=_("SDG targets")
     )
+    mirrored = models.BooleanField(
+        _("mirrored"),
+        default=False,
+        help_text=_(
+            "A national or regional counterpart answers it too, beside the city. Every vertical coherence "
+            "indicator is mirrored anyway."
+        ),
+    )
     derived_from = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -193,6 +215,8 @@ class Indicator(models.Model):
         verbose_name=_("derived from"),
         help_text=_("The indicator of an earlier version this one continues (the crosswalk)."),
     )
+
+    objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("indicator")

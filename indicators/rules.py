@@ -186,3 +186,9 @@ def methodology(dimensions: Iterable[DimensionLike]) -> Methodology:
         supplementary=tuple(name for name, d in named if d.kind != DimensionKind.CORE),
         optional=tuple(name for name, d in named if d.optional),
     )
+
+
+# The indicators a national or regional counterpart answers beside the city: every indicator of these
+# dimensions (vertical coherence is about the levels talking to each other), and any the catalogue
+# marks ``Indicator.mirrored``.
+MIRRORED_DIMENSIONS: tuple[str, ...] = ("VC",)

@@ -1,6 +1,7 @@
-"""Layers hold: indicators ← assessments ← plans, participation ← reports, dashboard. A lower app never reaches up.
+"""Layers hold: indicators ← assessments ← plans, participation, territories ← reports, dashboard.
 
-plans/ and participation/ stand side by side above assessments/: neither imports the other.
+A lower app never reaches up. plans/, participation/ and territories/ stand side by side above
+assessments/: none imports another.
 
 The apps above assessments/ show their parts on its pages by filling its slots
 (``assessments.slots``): the round page's report section loads the reports app's own URL (an htmx
@@ -21,10 +22,11 @@ from tests.world import make_city
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
 ABOVE = {
-    "indicators": {"assessments", "plans", "participation", "reports", "dashboard"},
-    "assessments": {"plans", "participation", "reports", "dashboard"},
-    "plans": {"participation", "reports", "dashboard"},
-    "participation": {"plans", "reports", "dashboard"},
+    "indicators": {"assessments", "plans", "participation", "territories", "reports", "dashboard"},
+    "assessments": {"plans", "participation", "territories", "reports", "dashboard"},
+    "plans": {"participation", "territories", "reports", "dashboard"},
+    "participation": {"plans", "territories", "reports", "dashboard"},
+    "territories": {"plans", "participation", "reports", "dashboard"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Territories in the JSON API (filled by the helpers)."""

@@ -1,0 +1,1 @@
+"""What territories shows on the assessment pages (filled by the helpers)."""
