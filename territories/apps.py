@@ -11,9 +11,9 @@ class TerritoriesConfig(AppConfig):
 
     def ready(self):
         # The assessment pages, the home page and the API show territories through assessments.slots:
-        # panels fill the pages, api the answers' counterpart level; seed_demo adds the demo territories.
+        # the *_panels modules fill the pages, api the answers' counterpart level; seed_demo adds the demo territories.
         from assessments import slots
 
-        from . import api, demo, panels  # noqa: F401
+        from . import api, counterpart_panels, demo, partnership_panels, region_panels  # noqa: F401
 
         slots.DEMO_DATA.register(demo.seed)

@@ -1,1 +1,0 @@
-"""What territories shows on the assessment pages (filled by the helpers)."""
