@@ -15,6 +15,7 @@ with a ``WorkflowError`` (409).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 from functools import reduce
 from operator import or_
@@ -205,9 +206,24 @@ def round_filter(user, capability: Capability) -> Q | None:
 
 def authorities_where(user, capability: Capability):
     """The authorities on which one of the user's roles grants ``capability`` (for ``OPEN_ROUND``, ``EDIT_AUTHORITY``)."""
-    if _granted(programme_roles(user), capability):
+    return authorities_granting(GRANTS, capability, user)
+
+
+# --- the tables of the apps above (a plan, a register of stakeholders) ---------------------------
+# Such a table maps each role to the capabilities it grants on an authority's things (whatever the
+# status of its rounds): ``{Membership.Role.EDITOR: {...}, ProgrammeRole.REVIEWER: {...}}``.
+
+
+def granted_by(table: Mapping[str, Collection[StrEnum]], user, authority_id: int) -> frozenset:
+    """What the user's roles on the authority are granted by ``table`` (role → capabilities)."""
+    return frozenset(capability for role in roles_on(user, authority_id) for capability in table.get(role, ()))
+
+
+def authorities_granting(table: Mapping[str, Collection[StrEnum]], capability: StrEnum, user):
+    """The authorities on which one of the user's roles is granted ``capability`` by ``table`` (role → capabilities)."""
+    if any(capability in table.get(role, ()) for role in programme_roles(user)):
         return Authority.objects.all()
     if not user.is_authenticated:
         return Authority.objects.none()
-    roles = [role for role in Membership.Role.values if capability in GRANTS.get(role, {})]
+    roles = [role for role in Membership.Role.values if capability in table.get(role, ())]
     return Authority.objects.filter(memberships__user=user, memberships__role__in=roles)

@@ -11,10 +11,12 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "country", "region"]
+    list_display = ["name", "kind", "parent", "country", "region"]
     list_filter = ["kind", "region", "country"]
+    list_select_related = ["parent"]
     search_fields = ["name", "country"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]  # Authority.clean() refuses a parent that would make a cycle
     inlines = [MembershipInline]
     exclude = ["logo"]  # set on the authority's logo page, where its content is checked (uploads.check_logo)
 

@@ -4,17 +4,51 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Level
 
-from .models import Answer, Authority, Round
+from .models import Answer, Authority, Round, RoundQuerySet
 from .places import place_name
 from .services import Decision
 from .uploads import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE, check_logo, check_upload
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
+
+
+def _evidence_file_help() -> str:
+    return gettext("PDF, Word, Excel, OpenDocument, PNG or JPEG, at most %(size)s.") % {
+        "size": filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    }
+
+
+def evidence_file_field() -> forms.FileField:
+    """An optional file, checked as answer evidence is (size, type by content); its help said in the request's language."""
+    return forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=lazy(_evidence_file_help, str)(),
+        validators=[check_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+
+
+def link_field(max_length: int) -> forms.URLField:
+    """An optional http(s) link ("Or a link" beside a file); any other scheme is refused."""
+    return forms.URLField(
+        label=_("Or a link"),
+        required=False,
+        max_length=max_length,
+        assume_scheme="https",
+        validators=[
+            URLValidator(schemes=["http", "https"], message=_("Only http and https links are accepted."), code="scheme")
+        ],
+        help_text=_("An http(s) address."),
+    )
 
 
 class AnswerForm(forms.Form):
@@ -78,22 +112,10 @@ class EvidenceForm(forms.Form):
     """A file (checked by content and size) or an http(s) link, with a description."""
 
     description = forms.CharField(label=_("Description"), max_length=300)
-    file = forms.FileField(
-        label=_("File"),
-        required=False,
-        help_text=_("PDF, Word, Excel, OpenDocument, PNG or JPEG, at most %(size)s.")
-        % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
-    )
+    file = evidence_file_field()
     url = forms.URLField(
         label=_("Or a link"), required=False, max_length=1000, assume_scheme="https", help_text=_("An http(s) address.")
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            check_upload(upload)
-        return upload
 
     def clean_url(self):
         """Accept http(s) in any letter case; store the scheme in lower case, as the database requires."""
@@ -181,11 +203,20 @@ class QueueFilterForm(forms.Form):
     country = forms.ChoiceField(label=_("Country"), required=False)
     period = forms.ChoiceField(label=_("Period"), required=False)
 
+    LOOKUPS = {"status": "status", "country": "authority__country", "period": "period"}
+
     def __init__(self, *args, countries: list[str], periods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         named = sorted(((c, place_name(c)) for c in countries), key=lambda pair: pair[1])
         self.fields["country"].choices = [("", _("Any country")), *named]
         self.fields["period"].choices = [("", _("Any period"))] + [(p, p) for p in periods]
+
+    def filter(self, rounds: RoundQuerySet) -> RoundQuerySet:
+        """The rounds the filters chosen keep (a valid form; a filter left empty keeps every round)."""
+        chosen = {
+            lookup: self.cleaned_data[name] for name, lookup in self.LOOKUPS.items() if self.cleaned_data.get(name)
+        }
+        return rounds.filter(**chosen)
 
 
 START_EMPTY, START_LATEST = "", "latest"

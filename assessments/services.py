@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from indicators.models import CatalogueVersion, Dimension, Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 from outbox.services import mail_queue
 
-from . import access, scoring, slots
+from . import access, scoring
 from .access import Capability
 from .models import (
     Answer,
@@ -40,7 +40,8 @@ from .models import (
     SnapshotDimension,
     StatusEvent,
 )
-from .uploads import check_logo
+from .sheet import answer_sheet
+from .uploads import check_logo, delete_files_on_commit, save_with_upload
 
 LEVEL_RANGE = {"lowest": LOWEST_LEVEL, "highest": HIGHEST_LEVEL}
 
@@ -361,16 +362,7 @@ def evidence_add(
     answer, _created = Answer.objects.get_or_create(round=round, indicator=indicator)
     old = answer.state()
     evidence = Evidence(answer=answer, description=description, url=url, added_by=actor)
-    if file:
-        evidence.filename = file.name[-255:]
-        evidence.file.save(file.name, file, save=False)
-    try:
-        evidence.save()
-        _record_revision(answer, actor, old, answer.state())
-    except Exception:
-        if evidence.file:  # keep no orphan file when the record is not written
-            evidence.file.delete(save=False)
-        raise
+    save_with_upload(evidence, "file", file, then=lambda: _record_revision(answer, actor, old, answer.state()))
     return evidence
 
 
@@ -382,12 +374,9 @@ def evidence_remove(*, evidence: Evidence, actor) -> None:
     access.require(actor, Capability.EDIT_EVIDENCE, round)
     _ensure_indicator_editable(round, answer.indicator)
     old = answer.state()
-    stored = evidence.file.name if evidence.file else None
     evidence.delete()
     _record_revision(answer, actor, old, answer.state())
-    if stored:
-        storage = Evidence._meta.get_field("file").storage
-        transaction.on_commit(lambda: storage.delete(stored))
+    delete_files_on_commit(evidence.file)
 
 
 # --- submission --------------------------------------------------------------------------------
@@ -399,7 +388,7 @@ def round_indicators(round: Round):
         Indicator.objects.filter(version_id=round.version_id)
         .exclude(dimension__in=round.omitted_dimensions.all())
         .select_related("dimension")
-        .order_by("dimension__order", "order", "code")
+        .in_catalogue_order()
     )
 
 
@@ -411,11 +400,10 @@ def _not_confirmed(round: Round) -> str:
 
 def round_problems(round: Round) -> list[MissingItem]:
     """List what keeps the round from being submitted, in catalogue order."""
-    answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).annotate(evidence_count=Count("evidence"))}
-    other_evidence = slots.OTHER_EVIDENCE.indicators_with_evidence(round)
+    sheet = answer_sheet(round, reviews=False)  # what the city answered is all that counts here
     problems = []
-    for indicator in round_indicators(round):
-        answer = answers.get(indicator.pk)
+    for indicator in sheet.indicators:
+        answer = sheet.answers.get(indicator.pk)
         if answer is not None and not answer.counts:
             problems.append(MissingItem(indicator, _not_confirmed(round)))
         elif answer is None or answer.response == Answer.Response.UNANSWERED:
@@ -425,8 +413,7 @@ def round_problems(round: Round) -> list[MissingItem]:
         elif (
             answer.response == Answer.Response.LEVEL
             and answer.level >= indicator.evidence_from_level
-            and answer.evidence_count == 0
-            and indicator.pk not in other_evidence
+            and not sheet.has_evidence(indicator)
         ):
             problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
     return problems

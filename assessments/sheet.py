@@ -110,14 +110,17 @@ class AnswerSheet:
         return {d.code: scoring.progress(d.indicators) for d in self.score_inputs(SELF)}
 
 
-def answer_sheet(round: Round) -> AnswerSheet:
-    """Load the round's answer sheet: indicators with their dimensions, answers, review items (three queries)."""
+def answer_sheet(round: Round, *, reviews: bool = True) -> AnswerSheet:
+    """Load the round's answer sheet: indicators with their dimensions, answers, review items (three queries).
+
+    ``reviews=False`` leaves the review items out (one query fewer), for a reader of the city's answers only.
+    """
     left_out = Round.omitted_dimensions.through.objects.filter(round_id=round.pk, dimension_id=OuterRef("dimension_id"))
     indicators = list(
         Indicator.objects.filter(version_id=round.version_id)
         .select_related("dimension")
         .annotate(left_out=Exists(left_out))
-        .order_by("dimension__order", "dimension__code", "order", "code")
+        .in_catalogue_order()
     )
     dimensions: dict[int, Dimension] = {}
     for indicator in indicators:
@@ -131,9 +134,14 @@ def answer_sheet(round: Round) -> AnswerSheet:
         dimensions=tuple(dimensions.values()),
         indicators=tuple(i for i in indicators if not i.left_out),
         answers={a.indicator_id: a for a in answers},
-        reviews={r.indicator_id: r for r in ReviewItem.objects.filter(round_id=round.pk)},
+        reviews={r.indicator_id: r for r in ReviewItem.objects.filter(round_id=round.pk)} if reviews else {},
         other_evidence=slots.OTHER_EVIDENCE.indicators_with_evidence(round),
     )
+
+
+def request_sheet(request, round: Round) -> AnswerSheet:
+    """The round's answer sheet, loaded once per request: the page and its slots' fillers read the same one."""
+    return slots.per_request(request, ("assessments", "answer_sheet", round.pk), lambda: answer_sheet(round))
 
 
 def round_scores(round: Round, sheet: AnswerSheet | None = None) -> dict[str, scoring.RoundScore]:

@@ -132,3 +132,28 @@ ANSWER_FIELDS: dict[str, AnswerField] = {}
 def add_answer_field(name: str, field: Callable[[], Any], values: Callable[[Any, list], dict], default=None) -> None:
     """Add a field to each answer of ``GET /api/v1/assessments/<id>/`` (from an app above assessments)."""
     ANSWER_FIELDS[name] = AnswerField(field, values, default)
+
+
+class AuthorityPageSlot(Slot):
+    """A section of a page about one authority rather than a round: fillers take the request and the authority."""
+
+    def fill(self, request, authority) -> list[SafeString]:
+        parts = (filler(request, authority) for filler in self.fillers())
+        return [mark_safe(part) for part in parts if part]
+
+
+# A parent authority's roll-up page (territories' ``region_rollup``): sections after the roll-up (its report …).
+# The page has checked that the user may see the parent's roll-up (``territories.access.can_view_rollup``).
+ROLLUP_PAGE = AuthorityPageSlot("rollup_page", "Sections of a parent authority's roll-up page.")
+
+
+def per_request(request, key: tuple, load: Callable[[], Any]) -> Any:
+    """What ``load()`` returns, loaded once per request: a page and its slots' fillers share what they read.
+
+    ``key`` says what is loaded, its first item the app that loads it (``("plans", "followed", round.pk)``),
+    so that two apps never read each other's.
+    """
+    memo = request.__dict__.setdefault("_slots_per_request", {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]

@@ -1,16 +1,20 @@
-"""Recognise evidence files by their content, not by their name."""
+"""Evidence files: recognised by their content (not by their name), stored without orphans, sent back."""
 
 from __future__ import annotations
 
 import base64
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -39,6 +43,7 @@ ARCHIVE_MAX_RATIO = 100
 ARCHIVE_RATIO_GRACE = 1024 * 1024
 ARCHIVE_EXPANSION_FACTOR = 50  # times EVIDENCE_MAX_BYTES
 MIMETYPE_READ_BYTES = 256  # the ODF "mimetype" member is about 46 bytes
+FILENAME_MAX = 255  # the name an upload had, kept to send the file back under it (its last characters)
 
 
 # An authority's logo, printed on its reports' covers and public profile: a PNG or JPEG, small.
@@ -220,3 +225,45 @@ def check_link(url: str, max_length: int = 1000) -> str:
     except ValidationError as error:
         raise ValidationError(_("Only http and https links are accepted.")) from error
     return url
+
+
+# --- storing, deleting and sending back ----------------------------------------------------------
+
+
+def save_with_upload(instance, field_name: str, upload, *, then: Callable[[], Any] | None = None) -> None:
+    """Save ``instance`` with ``upload`` (if any) stored in its file field ``field_name``; keep no orphan file.
+
+    The upload's name (its last FILENAME_MAX characters) goes to ``instance.filename``. If the row is
+    not written, or ``then`` (what must succeed with it, run after the save) fails, the stored file is
+    deleted and the error raised again.
+    """
+    if upload:
+        instance.filename = upload.name[-FILENAME_MAX:]
+        getattr(instance, field_name).save(upload.name, upload, save=False)
+    try:
+        instance.save()
+        if then is not None:
+            then()
+    except Exception:
+        stored = getattr(instance, field_name)
+        if stored:  # keep no orphan file when the record is not written
+            stored.delete(save=False)
+        raise
+
+
+def delete_files_on_commit(*fieldfiles: FieldFile) -> None:
+    """Delete the stored files once the transaction commits (never if it rolls back); empty ones are skipped."""
+    stored = [fieldfile for fieldfile in fieldfiles if fieldfile]
+    if stored:
+        transaction.on_commit(lambda: [fieldfile.delete(save=False) for fieldfile in stored])
+
+
+def file_response(fieldfile: FieldFile, filename: str) -> FileResponse:
+    """Send a stored file as an attachment named ``filename``; Http404 if there is none or storage lost it."""
+    if not fieldfile:
+        raise Http404
+    try:
+        handle = fieldfile.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type_for(filename))

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from indicators.models import Dimension, Indicator
 from . import access, services, slots
 from .access import Capability
 from .forms import AnswerForm, EvidenceForm, LogoForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
+from .http import refused_page
 from .models import (
     Answer,
     AnswerRevision,
@@ -35,8 +36,8 @@ from .models import (
     answer_changes,
     is_reviewer,
 )
-from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
-from .uploads import LOGO_CONTENT_TYPES, content_type_for, data_uri
+from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, request_sheet, round_scores, score_rows
+from .uploads import LOGO_CONTENT_TYPES, data_uri, file_response
 
 QUEUE_PAGE_SIZE = 25
 
@@ -60,14 +61,9 @@ def _indicator(round: Round, code: str) -> Indicator:
     )
 
 
-def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
-    """Explain a refused action on a page of its own, with a 4xx status; nothing was changed."""
-    return render(request, "refused.html", {"message": message, "back": back}, status=status)
-
-
 def _denied(request: HttpRequest, denied: access.AccessDenied, pk: int) -> HttpResponse:
     """Refuse an action the user's role does not allow now: a 403 page that says why."""
-    return _refused(request, str(denied), reverse("round_detail", args=[pk]), status=403)
+    return refused_page(request, str(denied), reverse("round_detail", args=[pk]), status=403)
 
 
 # --- home and rounds -----------------------------------------------------------------------------
@@ -209,7 +205,7 @@ def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResp
     try:
         services.round_dimension_toggle(round=round, dimension=dimension, actor=request.user)
     except services.WorkflowError as error:
-        return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
+        return refused_page(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
     return redirect("round_detail", round.pk)
 
 
@@ -342,7 +338,7 @@ def _refuse_indicator(
             {"indicator": indicator, "error": message},
             status=status,
         )
-    return _refused(request, message, _back_to(round, indicator), status=status)
+    return refused_page(request, message, _back_to(round, indicator), status=status)
 
 
 def _evidence_list(request: HttpRequest, round: Round, indicator: Indicator, form: EvidenceForm, status: int = 200):
@@ -425,13 +421,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         access.require(request.user, Capability.DOWNLOAD, evidence.answer.round)
     except access.AccessDenied as denied:
         return _denied(request, denied, evidence.answer.round_id)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.filename, content_type=content_type_for(evidence.filename)
-    )
+    return file_response(evidence.file, evidence.filename)
 
 
 # --- submission ----------------------------------------------------------------------------------
@@ -451,7 +441,7 @@ def round_submit(request: HttpRequest, pk: int) -> HttpResponse:
             problems = refused.problems
             messages.error(request, refused.messages[0])
         except services.WorkflowError as error:
-            return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
+            return refused_page(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
         else:
             messages.success(request, _("The round is submitted for review. It is locked until the reviewer answers."))
             return redirect("round_detail", round.pk)
@@ -473,7 +463,7 @@ def round_consent(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.round_set_consent(round=round, actor=request.user, consent=request.POST.get("consent") == "yes")
     except services.WorkflowError as error:
-        return _refused(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
+        return refused_page(request, " ".join(error.messages), reverse("round_detail", args=[round.pk]))
     messages.success(request, _("Your decision on publication is recorded."))
     return redirect("round_detail", round.pk)
 
@@ -494,8 +484,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         rounds = rounds.none()
     elif form.is_bound:
-        filters = {k: v for k, v in form.cleaned_data.items() if v}
-        rounds = rounds.filter(**{"authority__country" if k == "country" else k: v for k, v in filters.items()})
+        rounds = form.filter(rounds)
     awaiting_first = Case(When(status=Round.Status.SUBMITTED, then=0), default=1)
     rounds = (
         rounds.select_related("authority", "version")
@@ -514,7 +503,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
         round = _round(request, pk, Capability.REVIEW)
     except access.AccessDenied as denied:
         return _denied(request, denied, pk)
-    sheet = answer_sheet(round).with_evidence()
+    sheet = request_sheet(request, round).with_evidence()  # the slots' fillers below read it too
     indicators, answers, reviews = sheet.indicators, sheet.answers, sheet.reviews
     reviewing = round.status == Round.Status.SUBMITTED
     rows = []
@@ -551,7 +540,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     resubmitted = [row for row in rows if row["changes"] is not None]
     if request.method == "POST":
         if not reviewing:
-            return _refused(
+            return refused_page(
                 request, _("Only a submitted round can be reviewed."), reverse("round_review", args=[round.pk])
             )
         if all(row["form"].is_valid() for row in rows):
@@ -615,7 +604,7 @@ def authority_logo(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         access.require(request.user, Capability.EDIT_AUTHORITY, authority)
     except access.AccessDenied as denied:
-        return _refused(request, str(denied), reverse("home"), status=403)
+        return refused_page(request, str(denied), reverse("home"), status=403)
     form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
     if request.method == "POST" and "remove" in request.POST:
         services.authority_logo_set(authority=authority, actor=request.user, file=None)

@@ -14,6 +14,7 @@ from rest_framework.reverse import reverse
 from assessments.api import RoundDetail, RoundList
 from indicators.api import CatalogueList
 from plans.api import ActionList
+from territories.api import AuthorityList
 
 
 class EndpointsSerializer(serializers.Serializer):
@@ -22,6 +23,7 @@ class EndpointsSerializer(serializers.Serializer):
     catalogue = serializers.URLField(help_text=_("Published catalogue versions with their dimensions and indicators."))
     assessments = serializers.URLField(help_text=_("The rounds you may see; each links to its detail."))
     actions = serializers.URLField(help_text=_("The actions of the improvement plans you may see."))
+    authorities = serializers.URLField(help_text=_("The authorities you may see, with their parent and partners."))
     schema = serializers.URLField(help_text=_("This API described in OpenAPI 3."))
 
 
@@ -29,6 +31,7 @@ ENDPOINTS = {
     "catalogue": "api_catalogue",
     "assessments": "api_round_list",
     "actions": "api_action_list",
+    "authorities": "api_authority_list",
     "schema": "api_schema",
 }
 
@@ -46,6 +49,7 @@ urlpatterns = [
     path("assessments/", RoundList.as_view(), name="api_round_list"),
     path("assessments/<int:pk>/", RoundDetail.as_view(), name="api_round_detail"),
     path("actions/", ActionList.as_view(), name="api_action_list"),
+    path("authorities/", AuthorityList.as_view(), name="api_authority_list"),
     # drf-spectacular serves the schema to anyone unless told otherwise.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
 ]

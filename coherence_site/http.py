@@ -7,6 +7,8 @@ import ipaddress
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # Room for the form fields, file name and multipart boundaries that travel with an evidence file.
 MULTIPART_ALLOWANCE = 64 * 1024
@@ -30,6 +32,14 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(forwarded[-count]))
     except ValueError:
         return remote
+
+
+def back_url(request: HttpRequest) -> str:
+    """Return the page the request came from, if it is on this site; else the home page."""
+    back = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return back
+    return resolve_url("home")
 
 
 def request_body_limit() -> int:

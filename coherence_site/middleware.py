@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .http import declared_body_size, request_body_limit
+from participation import public_views
+
+from .http import back_url, declared_body_size, request_body_limit
 
 # The app uses none of these browser features; deny them to the page and to anything it embeds.
 PERMISSIONS_POLICY = ", ".join(
@@ -83,7 +84,10 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        if declared_body_size(request) > request_body_limit():
+        limit = request_body_limit()
+        if public_views.is_public_path(request):
+            limit = min(limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)  # the survey takes no files
+        if declared_body_size(request) > limit:
             return _too_large(request)
         # Only a signed-in user's upload is parsed here; an anonymous one goes unread to the log-in redirect.
         if request.method == "POST" and request.content_type == "multipart/form-data" and request.user.is_authenticated:
@@ -97,6 +101,10 @@ class RequestSizeLimitMiddleware:
 
 
 def _too_large(request: HttpRequest) -> HttpResponse:
+    if public_views.is_public_path(request):  # a survey respondent: the public layout, in their language
+        return public_views.public_error(
+            request, "participation/public/too_large.html", {"again": request.path}, status=413
+        )
     message = _("The file is too large: the limit is %(limit)s. Nothing was saved.") % {
         "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)
     }
@@ -105,7 +113,4 @@ def _too_large(request: HttpRequest) -> HttpResponse:
         response = render(request, "_too_large.html", {"message": message}, status=413)
         response["HX-Reswap"] = "afterbegin"
         return response
-    back = request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = resolve_url("home")
-    return render(request, "refused.html", {"message": message, "back": back}, status=413)
+    return render(request, "refused.html", {"message": message, "back": back_url(request)}, status=413)

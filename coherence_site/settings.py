@@ -42,6 +42,8 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form gets a page in the visitor's language (the survey's own layout under /survey/).
+CSRF_FAILURE_VIEW = "coherence_site.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "modeltranslation",  # must precede admin so translated fields show there
@@ -308,9 +310,15 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A survey's token is the key to its link: Django logs each 4xx and refused request with its
+    # path, so these loggers (and the console, for any other) show /survey/… instead.
+    "filters": {"survey_tokens": {"()": "coherence_site.logs.SurveyTokenFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["survey_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["survey_tokens"]},
+        "django.security": {"filters": ["survey_tokens"]},
+        "django.security.csrf": {"filters": ["survey_tokens"]},
         "axes": {"level": "WARNING"},
         # WeasyPrint reports every SVG property it ignores; kaleido narrates each export.
         "weasyprint": {"level": "ERROR"},

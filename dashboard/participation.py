@@ -59,12 +59,6 @@ class ParticipationSummary:
         return self.consultations / self.rounds if self.rounds else None
 
 
-def filtered_rounds(rounds: QuerySet[Round], filters: dict[str, str]) -> QuerySet[Round]:
-    """The rounds the reviewer's filters (status, country, period: ``QueueFilterForm``) choose."""
-    lookups = {"status": "status", "country": "authority__country", "period": "period"}
-    return rounds.filter(**{lookups[name]: value for name, value in filters.items() if value and name in lookups})
-
-
 def with_participation(rounds: QuerySet[Round]) -> QuerySet[Round]:
     """Annotate ``consultation_count``, ``participant_total`` and ``migrant_voices``; by authority name, then period.
 
@@ -154,7 +148,7 @@ def participation_overview(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         rounds, status = rounds.none(), 400
     elif form.is_bound:
-        rounds = filtered_rounds(rounds, form.cleaned_data)
+        rounds = form.filter(rounds)
     page = Paginator(with_participation(rounds), PAGE_SIZE).get_page(request.GET.get("page"))
     categories = categories_by_round([r.pk for r in page.object_list])
     rows = [{"round": r, "categories": categories.get(r.pk, [])} for r in page.object_list]

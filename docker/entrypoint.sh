@@ -20,6 +20,7 @@ case "$role" in
             --bind 0.0.0.0:8000 \
             --workers "${WEB_CONCURRENCY:-3}" \
             --access-logfile - \
+            --logger-class coherence_site.gunicorn_logging.PrivateAccessLogger \
             "$@"
         ;;
     worker)

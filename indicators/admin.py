@@ -214,7 +214,16 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
 
 class IndicatorInline(DraftOnlyMixin, TranslationStackedInline):
     model = Indicator
-    fields = ["code", "order", "question", "public_question", "weight", "na_allowed", "evidence_from_level"]
+    fields = [
+        "code",
+        "order",
+        "question",
+        "public_question",
+        "weight",
+        "na_allowed",
+        "evidence_from_level",
+        "mirrored",
+    ]
     show_change_link = True
     extra = 0
     classes = ["collapse"]
@@ -275,8 +284,8 @@ class IndicatorForm(forms.ModelForm):
 class IndicatorAdmin(DraftOnlyMixin, TranslationAdmin):
     form = IndicatorForm
     exclude = ["version"]
-    list_display = ["code", "question", "dimension", "version", "weight", "na_allowed"]
-    list_filter = ["version", "dimension__code", "na_allowed"]
+    list_display = ["code", "question", "dimension", "version", "weight", "na_allowed", "mirrored"]
+    list_filter = ["version", "dimension__code", "na_allowed", "mirrored"]
     search_fields = ["code", "question", "public_question", "guidance"]
     ordering = ["version", "dimension__order", "order"]
     list_select_related = ["dimension", "version__framework"]

@@ -159,6 +159,10 @@ class Dimension(models.Model):
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def in_catalogue_order(self) -> IndicatorQuerySet:
+        """In the order of the catalogue: by dimension (its order, then code), then the indicator's order and code."""
+        return self.order_by("dimension__order", "dimension__code", "order", "code")
+
     def mirrored(self) -> IndicatorQuerySet:
         """The indicators a national or regional counterpart answers: those of MIRRORED_DIMENSIONS, and any marked."""
         return self.filter(Q(dimension__code__in=MIRRORED_DIMENSIONS) | Q(mirrored=True))

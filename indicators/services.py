@@ -116,6 +116,8 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 weight=ind["weight"],
                 na_allowed=ind["na_allowed"],
                 evidence_from_level=ind["evidence_from_level"],
+                # Optional: files written before it existed load every indicator as not mirrored.
+                mirrored=ind.get("mirrored") or False,
                 derived_from=derived_from,
                 **_translated("question", ind["question"]),
                 # Optional: files written before the public wording existed load with it blank.

@@ -16,7 +16,7 @@ from enum import StrEnum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from assessments.access import AccessDenied, Capability, ProgrammeRole, can, programme_roles, roles_on
+from assessments.access import AccessDenied, Capability, ProgrammeRole, authorities_granting, can, granted_by
 from assessments.models import Authority, Membership, Round
 
 
@@ -36,26 +36,21 @@ PARTICIPATION_GRANTS: dict[str, frozenset[ParticipationCapability]] = {
 
 def participation_capabilities(user, authority_id: int) -> frozenset[ParticipationCapability]:
     """What the user may do with the authority's register and surveys."""
-    granted: set[ParticipationCapability] = set()
-    for role in roles_on(user, authority_id):
-        granted |= PARTICIPATION_GRANTS.get(role, frozenset())
-    return frozenset(granted)
+    return granted_by(PARTICIPATION_GRANTS, user, authority_id)
 
 
 def visible_authorities(user):
     """The authorities whose registers the user may read."""
-    if any(ParticipationCapability.VIEW in PARTICIPATION_GRANTS.get(role, ()) for role in programme_roles(user)):
-        return Authority.objects.all()
-    if not user.is_authenticated:
-        return Authority.objects.none()
-    roles = [r for r in Membership.Role.values if ParticipationCapability.VIEW in PARTICIPATION_GRANTS.get(r, ())]
-    return Authority.objects.filter(memberships__user=user, memberships__role__in=roles)
+    return authorities_granting(PARTICIPATION_GRANTS, ParticipationCapability.VIEW, user)
 
 
-REFUSALS = {
-    ParticipationCapability.RECORD: _("Only members of %(authority)s can change its stakeholder register."),
-    ParticipationCapability.RUN_SURVEY: _("Only the approvers of %(authority)s can open or close its surveys."),
-}
+def _refusal(capability: ParticipationCapability, authority: Authority) -> str:
+    """Say why ``capability`` was refused, in the user's language (built when refused, never at import)."""
+    messages = {
+        ParticipationCapability.RECORD: _("Only members of %(authority)s can change its stakeholder register."),
+        ParticipationCapability.RUN_SURVEY: _("Only the approvers of %(authority)s can open or close its surveys."),
+    }
+    return messages.get(capability, _("You are not allowed to do this.")) % {"authority": authority}
 
 
 def require(user, capability: ParticipationCapability, authority: Authority) -> None:
@@ -64,9 +59,7 @@ def require(user, capability: ParticipationCapability, authority: Authority) -> 
     if ParticipationCapability.VIEW not in granted:
         raise Http404
     if capability not in granted:
-        raise AccessDenied(
-            str(REFUSALS.get(capability, _("You are not allowed to do this."))) % {"authority": authority}
-        )
+        raise AccessDenied(_refusal(capability, authority))
 
 
 def can_record_consultations(user, round: Round) -> bool:
@@ -92,4 +85,4 @@ def require_record(user, round: Round) -> None:
 def require_survey(user, round: Round) -> None:
     """Refuse (AccessDenied) unless the user may run the round's survey."""
     if not can_run_survey(user, round):
-        raise AccessDenied(str(REFUSALS[ParticipationCapability.RUN_SURVEY]) % {"authority": round.authority})
+        raise AccessDenied(_refusal(ParticipationCapability.RUN_SURVEY, round.authority))

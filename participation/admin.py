@@ -2,9 +2,12 @@
 
 Consultations are checked here as ``services`` checks them (groups of the round's authority,
 indicators of its catalogue, counts within the participants). Attachments are added on the
-site, where their content is checked; the admin lists them. Surveys are opened and closed by the
-authority's approvers on the site; the admin shows them, their token masked, and their responses,
-which hold no IP address and no name.
+site, where their content is checked; the admin lists them. A consultation of a round whose
+evidence is locked (submitted or validated) is neither changed nor removed here, and a group that
+took part in a consultation stays in the register. Surveys are opened and closed by the authority's
+approvers on the site; the admin shows them, their token masked, and lists their responses, which
+hold no IP address and no name. One response's answers are never shown together: below
+``perception.MIN_RESPONSES`` they could tell who answered; a response can only be removed (spam).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Consultation, ConsultationAttachment, Stakeholder, Survey, SurveyAnswer, SurveyResponse
+from .models import Consultation, ConsultationAttachment, Stakeholder, Survey, SurveyResponse
 
 TOKEN_SHOWN = 6  # the last characters of a survey token the admin shows: enough to tell links apart
 
@@ -29,13 +32,31 @@ class StakeholderAdmin(admin.ModelAdmin):
     ordering = ["authority__name", "name"]
     raw_id_fields = ["authority"]
 
+    def has_delete_permission(self, request, obj=None):
+        """A group that took part in a consultation stays: removing it would change the consultation's record."""
+        if obj is not None and obj.consultations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def _locked(round) -> bool:
+    return round is not None and not round.is_editable
+
 
 class ConsultationForm(forms.ModelForm):
     """The admin's consultation form, refused where ``services`` would refuse it."""
 
     def clean(self):
         cleaned = super().clean()
-        round = cleaned.get("round") or getattr(self.instance, "round", None)
+        stored_round = self.instance.round if self.instance.pk else None
+        if _locked(stored_round) or _locked(cleaned.get("round")):
+            raise forms.ValidationError(
+                _(
+                    "The round is submitted or validated: its evidence is locked, and its consultations "
+                    "cannot be added or changed. Return the round first."
+                )
+            )
+        round = cleaned.get("round") or stored_round
         if round is not None and not self.errors:
             try:
                 # The service's own checks (a consultation written here bypasses consultation_save).
@@ -69,6 +90,12 @@ class ConsultationAdmin(admin.ModelAdmin):
     raw_id_fields = ["round", "groups", "indicators", "dimensions", "created_by"]
     readonly_fields = ["group_names", "indicator_codes", "created_at", "updated_at"]
     inlines = [AttachmentInline]
+
+    def has_delete_permission(self, request, obj=None):
+        """A consultation of a round whose evidence is locked stays, like its other evidence."""
+        if obj is not None and _locked(obj.round):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_queryset(self, request):
         return (
@@ -144,30 +171,15 @@ class SurveyAdmin(admin.ModelAdmin):
         return survey.response_total
 
 
-class SurveyAnswerInline(admin.TabularInline):
-    model = SurveyAnswer
-    extra = 0
-    can_delete = False
-    fields = ["indicator", "level", "comment"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
-    """Responses, read-only; an administrator may remove one (spam). The respondent key stays hidden."""
+    """Responses, listed; an administrator may remove one (spam). The respondent key and the answers stay hidden."""
 
     list_display = ["survey", "language", "created_at"]
     list_filter = ["language", "survey__round__period", "survey__round__authority"]
     list_select_related = ["survey__round__authority"]
     fields = ["survey", "language", "created_at"]
     readonly_fields = fields
-    inlines = [SurveyAnswerInline]
 
     def has_add_permission(self, request):
         return False

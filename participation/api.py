@@ -9,6 +9,7 @@ may read the round: the API shows only rounds the user may see.
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -38,7 +39,7 @@ class ConsultationSerializer(serializers.Serializer):
 
 @extend_schema_field(ConsultationSerializer(many=True))
 class RoundConsultationsField(serializers.Field):
-    """The round's consultations, latest first (two queries)."""
+    """The round's consultations, latest first (three queries: the consultations, their groups, their indicators)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("Who the authority consulted for this round."))
@@ -47,7 +48,7 @@ class RoundConsultationsField(serializers.Field):
     def to_representation(self, round: Round) -> list:
         consultations = Consultation.objects.filter(round_id=round.pk).prefetch_related(
             Prefetch("groups", queryset=Stakeholder.objects.order_by("name", "id")),
-            Prefetch("indicators", queryset=Indicator.objects.order_by("dimension__order", "order", "code")),
+            Prefetch("indicators", queryset=Indicator.objects.in_catalogue_order()),
         )
         rows = [
             {
@@ -69,7 +70,8 @@ class PerceptionSerializer(serializers.Serializer):
     )
     median = serializers.FloatField(
         allow_null=True,
-        help_text=_("The median of their levels; null below %(minimum)d responses.") % {"minimum": MIN_RESPONSES},
+        # Lazy: the schema is read in the requester's language, long after this module was imported.
+        help_text=format_lazy(_("The median of their levels; null below {minimum} responses."), minimum=MIN_RESPONSES),
     )
 
 

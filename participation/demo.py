@@ -734,7 +734,7 @@ def _survey(plan: SurveyPlan) -> int:
     if survey is None:
         expires_on = timezone.localdate() + datetime.timedelta(days=SURVEY_DAYS)
         survey = services.survey_open(round=round, actor=approver, expires_on=expires_on)
-    indicators = list(survey.indicators.order_by("dimension__order", "order", "code"))
+    indicators = list(survey.indicators.in_catalogue_order())
     levels = {
         a.indicator_id: a.level
         for a in Answer.objects.filter(round=round, indicator__in=indicators, response=Answer.Response.LEVEL)

@@ -8,15 +8,12 @@ everything again.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.core.validators import URLValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from assessments.forms import evidence_file_field, link_field
 from assessments.models import Round
-from assessments.uploads import EXTENSIONS, check_upload
 from indicators.models import Dimension, Indicator
 
 from .models import PARTICIPANTS_MAX, TEXT_MAX, Consultation, ConsultationAttachment, Stakeholder
@@ -114,7 +111,7 @@ class ConsultationForm(forms.Form):
             str(i.pk): i
             for i in Indicator.objects.filter(version_id=round.version_id)
             .select_related("dimension")
-            .order_by("dimension__order", "dimension__code", "order", "code")
+            .in_catalogue_order()
         }
         self._dimensions = {
             str(d.pk): d for d in Dimension.objects.filter(version_id=round.version_id).order_by("order", "code")
@@ -189,34 +186,8 @@ class AttachmentForm(forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=TITLE_MAX, help_text=_("For example: Minutes of the workshop.")
     )
-    file = forms.FileField(
-        label=_("File"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
-    )
-    url = forms.URLField(
-        label=_("Or a link"),
-        required=False,
-        max_length=URL_MAX,
-        assume_scheme="https",
-        validators=[
-            URLValidator(schemes=["http", "https"], message=_("Only http and https links are accepted."), code="scheme")
-        ],
-        help_text=_("An http(s) address."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Said in the language of the request, not of the process that imported the form.
-        self.fields["file"].help_text = _("PDF, Word, Excel, OpenDocument, PNG or JPEG, at most %(size)s.") % {
-            "size": filesizeformat(settings.EVIDENCE_MAX_BYTES)
-        }
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            check_upload(upload)
-        return upload
+    file = evidence_file_field()
+    url = link_field(URL_MAX)
 
     def clean(self):
         cleaned = super().clean()

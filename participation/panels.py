@@ -61,16 +61,11 @@ def round_consultations(round: Round):
     )
 
 
-def _memo(request, key: tuple, load):
-    """What ``load()`` returns, loaded once per request: the fillers of one page share the consultations."""
-    memo = request.__dict__.setdefault("_participation_panels", {})
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
-
-
 def _consultations(request, round: Round) -> list[Consultation]:
-    return _memo(request, ("consultations", round.pk), lambda: list(round_consultations(round)))
+    # The fillers of one page share the consultations.
+    return slots.per_request(
+        request, ("participation", "consultations", round.pk), lambda: list(round_consultations(round))
+    )
 
 
 def _by_indicator(consultations: list[Consultation]) -> dict[int, list[Consultation]]:

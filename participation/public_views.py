@@ -1,10 +1,13 @@
 """The survey's public pages: a respondent, without an account, answers through the survey's secret link.
 
-Nothing here knows who the respondent is. On their first visit the session gets a random key for
+Nothing here knows who the respondent is. When the form is shown the session gets a random key for
 this survey (``SurveyResponse.respondent``): one response per key, a replay shows the thanks page.
-No address is read or stored, not even to count: the rate limit counts answers per survey and per
-respondent key in the cache. The only cookies are the session's and CSRF's; the language chosen
-with ``?lang=`` is kept in the session, not in Django's language cookie.
+A post whose session has no key (its cookie dropped, or the session ended) stores nothing: the form
+comes back, as typed, with a key to send it again. No address is read or stored, not even to
+count: the rate limit counts posts per respondent key, and valid answers per survey, in the cache;
+a post without a key or with errors never counts against the survey's other respondents. The only
+cookies are the session's and CSRF's; the language chosen with ``?lang=`` is kept in the session,
+not in Django's language cookie.
 
 Every answer from here is ``no-store`` (a shared computer keeps no copy) and ``noindex``, and sends
 no referrer (the token is in the URL): ``no-referrer``, except on the page that holds the form,
@@ -26,6 +29,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -58,8 +62,22 @@ def _language(request: HttpRequest, survey: Survey | None) -> str:
         if survey is not None:  # a visitor with a wrong link gets no session
             request.session[LANGUAGE_KEY] = chosen
         return chosen
-    kept = request.session.get(LANGUAGE_KEY) if survey is not None else None
+    return _kept_language(request) if survey is not None else translation.get_language()
+
+
+def _kept_language(request: HttpRequest) -> str:
+    """The language chosen earlier and kept in the session, else the browser's."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    session = getattr(request, "session", None)
+    kept = session.get(LANGUAGE_KEY) if session is not None else None
     return kept if kept in codes else translation.get_language()
+
+
+def _public_headers(response: HttpResponse, language: str) -> HttpResponse:
+    for name, value in {**PUBLIC_HEADERS, "Content-Language": language}.items():
+        response[name] = value
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
 
 
 def public(view):
@@ -71,35 +89,56 @@ def public(view):
         survey = _find(token)
         language = _language(request, survey)
         with translation.override(language):
-            if survey is None:
-                response = render(request, "participation/public/not_found.html", status=404)
-            else:
-                response = view(request, survey, language)
-        for name, value in {**PUBLIC_HEADERS, "Content-Language": language}.items():
-            response[name] = value
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+            response = _not_found(request) if survey is None else view(request, survey, language)
+        return _public_headers(response, language)
 
     return page
+
+
+def is_public_path(request: HttpRequest) -> bool:
+    """Whether the request is for the survey's public pages (under /survey/)."""
+    prefix = reverse("survey_respond", args=["-"]).removesuffix("-/")
+    return request.path.startswith(prefix)
+
+
+def public_error(request: HttpRequest, template: str, context: dict, *, status: int) -> HttpResponse:
+    """An error page in the survey's public layout, for the site's error handlers under /survey/.
+
+    In the language the respondent chose (kept in their session), with the public pages' headers.
+    """
+    language = _kept_language(request)
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    return _public_headers(response, language)
 
 
 def _session_key(survey: Survey) -> str:
     return f"survey-{survey.pk}"
 
 
-def _respondent(request: HttpRequest, survey: Survey) -> uuid.UUID:
-    """The respondent's key for this survey, kept in their session (made on their first visit)."""
-    key = _session_key(survey)
+def _known_respondent(request: HttpRequest, survey: Survey) -> uuid.UUID | None:
+    """The respondent's key for this survey kept in their session, or None if it has none."""
     try:
-        return uuid.UUID(request.session[key])
+        return uuid.UUID(request.session[_session_key(survey)])
     except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _respondent(request: HttpRequest, survey: Survey) -> uuid.UUID:
+    """The respondent's key for this survey, kept in their session: made when the form is first shown."""
+    respondent = _known_respondent(request, survey)
+    if respondent is None:
         respondent = uuid.uuid4()
-        request.session[key] = str(respondent)
-        return respondent
+        request.session[_session_key(survey)] = str(respondent)
+    return respondent
 
 
 def _answered(survey: Survey, respondent: uuid.UUID) -> bool:
     return SurveyResponse.objects.filter(survey=survey, respondent=respondent).exists()
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "participation/public/not_found.html", status=404)
 
 
 def _gone(request: HttpRequest, survey: Survey) -> HttpResponse:
@@ -128,32 +167,47 @@ def survey_respond(request: HttpRequest, survey: Survey, language: str) -> HttpR
     """The survey's questions (GET) and the respondent's answers (POST), stored once per respondent."""
     if not survey.is_open():
         return _gone(request, survey)
-    respondent = _respondent(request, survey)
-    if _answered(survey, respondent):
-        if request.method == "POST":  # a replay: the answers are stored already
+    posted = request.method == "POST"
+    respondent = _known_respondent(request, survey) if posted else _respondent(request, survey)
+    if respondent is not None and _answered(survey, respondent):
+        if posted:  # a replay: the answers are stored already
             return redirect("survey_thanks", survey.token)
         return render(request, "participation/public/thanks.html", {"survey": survey, "already": True})
-    form = SurveyResponseForm(request.POST if request.method == "POST" else None, indicators=_indicators(survey))
-    if request.method != "POST":
+    form = SurveyResponseForm(request.POST if posted else None, indicators=_indicators(survey))
+    if not posted:
         return _form_page(request, survey, form)
     if form.unexpected_fields():
         return render(request, "participation/public/bad_request.html", {"survey": survey}, status=400)
-    wait = _over_limit(survey, respondent)
+    if respondent is None:
+        # No key: the session ended, or its cookie was dropped (a replay). Nothing is stored or
+        # counted; the form comes back as typed, with a key now, so that sending it again works.
+        _respondent(request, survey)
+        return _form_page(request, survey, form, status=400, session_ended=True)
+    wait = _over_limit(survey, respondent, valid=False)
     if wait:
-        response = _form_page(request, survey, form, status=429, throttled=True)
-        response["Retry-After"] = str(wait)
-        return response
+        return _throttled(request, survey, form, wait)
     if not form.is_valid():
         return _form_page(request, survey, form, status=422)
+    wait = _over_limit(survey, respondent, valid=True)
+    if wait:
+        return _throttled(request, survey, form, wait)
     try:
         services.survey_respond(survey=survey, respondent=respondent, language=language, answers=form.answers())
     except services.ParticipationError as refused:
-        survey.refresh_from_db(fields=["closed_at", "expires_on"])
-        if not survey.is_open():  # closed while the respondent was answering
-            return _gone(request, survey)
+        current = _find(survey.token)
+        if current is None:  # removed while the respondent was answering
+            return _not_found(request)
+        if not current.is_open():  # closed while the respondent was answering
+            return _gone(request, current)
         form.add_error(None, refused)
         return _form_page(request, survey, form, status=422)
     return redirect("survey_thanks", survey.token)
+
+
+def _throttled(request: HttpRequest, survey: Survey, form: SurveyResponseForm, wait: int) -> HttpResponse:
+    response = _form_page(request, survey, form, status=429, throttled=True)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @public
@@ -175,24 +229,27 @@ def survey_thanks(request: HttpRequest, survey: Survey, language: str) -> HttpRe
 # --- the rate limit ------------------------------------------------------------------------------
 
 
-def _over_limit(survey: Survey, respondent: uuid.UUID) -> int:
-    """Count one more answer from the survey's respondents and from this one; seconds to wait if over a limit, else 0.
+def _over_limit(survey: Survey, respondent: uuid.UUID, *, valid: bool) -> int:
+    """Count one more post from this respondent, or (``valid``) one more valid answer to the survey.
 
-    Fixed one-minute windows in the cache, keyed by survey and by respondent key, never by address.
-    If the cache is down the answer goes through: a survey must not stop because Redis did.
+    Return the seconds to wait if that is over its limit, else 0. Every post of a respondent key
+    counts against that key; only valid answers count against the survey's limit, so that made-up
+    or broken posts cannot lock its real respondents out. Fixed one-minute windows in the cache,
+    keyed by survey and by respondent key, never by address. If the cache is down the answer goes
+    through: a survey must not stop because Redis did.
     """
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    limits = (
-        (f"survey-rate:{survey.pk}:{window}", settings.SURVEY_RATE_LIMIT),
-        (f"survey-rate:{survey.pk}:{respondent.hex}:{window}", settings.SURVEY_SESSION_RATE_LIMIT),
-    )
+    if valid:
+        key, limit = f"survey-rate:{survey.pk}:{window}", settings.SURVEY_RATE_LIMIT
+    else:
+        key, limit = f"survey-rate:{survey.pk}:{respondent.hex}:{window}", settings.SURVEY_SESSION_RATE_LIMIT
     try:
-        counts = [(_count(key), limit) for key, limit in limits]  # every key counts this answer, even over a limit
+        count = _count(key)  # counted even over the limit
     except Exception:  # any cache failure: the survey stays open
         logger.warning("The survey rate limit could not be counted: the cache did not answer.")
         return 0
-    if any(count > limit for count, limit in counts):
+    if count > limit:
         return max(1, RATE_WINDOW_SECONDS - int(now % RATE_WINDOW_SECONDS))
     return 0
 

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.access import OPEN as OPEN_STATUSES
 from assessments.models import Authority, Round
-from assessments.uploads import check_link, check_upload
+from assessments.uploads import check_link, check_upload, delete_files_on_commit, save_with_upload
 from indicators.models import Dimension, Indicator
 from indicators.rules import LEVELS
 
@@ -63,7 +64,11 @@ def _text(value: str, *, empty: str | None, limit: int) -> str:
 
 
 def _lock_round(round: Round) -> Round:
-    return Round.objects.select_for_update().select_related("authority").get(pk=round.pk)
+    """The round, locked; refused if it was removed meanwhile."""
+    found = Round.objects.select_for_update().select_related("authority").filter(pk=round.pk).first()
+    if found is None:
+        raise ParticipationError(_("This round has been removed meanwhile."))
+    return found
 
 
 def _current(consultation: Consultation) -> Consultation:
@@ -87,15 +92,36 @@ def stakeholder_save(
     description: str = "",
     stakeholder: Stakeholder | None = None,
 ) -> Stakeholder:
-    """Add a group to the authority's register, or change one of its groups."""
+    """Add a group to the authority's register, or change one of its groups.
+
+    The name and category of a group that took part in a consultation of a submitted or validated
+    round stay as recorded: that round's record must not change (its description may).
+    """
     authority = Authority.objects.select_for_update().get(pk=authority.pk)
     access.require(actor, ParticipationCapability.RECORD, authority)
     if stakeholder is not None and stakeholder.authority_id != authority.pk:
         raise ParticipationError(_("This group is not in the authority's register."))
+    if stakeholder is not None:
+        # The stored row, not the caller's copy: a form may have changed the copy already.
+        stakeholder = Stakeholder.objects.filter(pk=stakeholder.pk, authority=authority).first()
+        if stakeholder is None:
+            raise ParticipationError(_("This group has been removed from the register meanwhile."))
     name = _text(name, empty=_("Give the group a name."), limit=NAME_MAX)
     if category not in Stakeholder.Category.values:
         raise ParticipationError(_("Choose a category."))
     description = _text(description, empty=None, limit=TEXT_MAX)
+    if (
+        stakeholder is not None
+        and (name, category) != (stakeholder.name, stakeholder.category)
+        and stakeholder.consultations.exclude(round__status__in=OPEN_STATUSES).exists()
+    ):
+        raise ParticipationError(
+            _(
+                "%(name)s took part in a consultation of a submitted or validated round: "
+                "its name and category stay as they were recorded."
+            )
+            % {"name": stakeholder.name}
+        )
     taken = Stakeholder.objects.filter(authority=authority, name__iexact=name)
     if stakeholder is not None:
         taken = taken.exclude(pk=stakeholder.pk)
@@ -188,6 +214,9 @@ def consultation_save(
     ``values``: date, method, participants, women, men, other_gender, migrants, languages, summary,
     groups (Stakeholders), indicators and dimensions (of the round's catalogue version).
     """
+    # The authority first, then the round (stakeholder_delete's order): a group cannot leave the
+    # register between the check below and the commit.
+    Authority.objects.select_for_update().filter(pk=round.authority_id).first()
     round = _lock_round(round)
     access.require_record(actor, round)
     if consultation is not None:
@@ -196,6 +225,9 @@ def consultation_save(
             raise ParticipationError(_("This consultation belongs to another round."))
     cleaned = consultation_checked(round, values)
     links = {name: cleaned.pop(name) for name in ("groups", "indicators", "dimensions")}
+    chosen = {group.pk for group in links["groups"]}
+    if Stakeholder.objects.filter(pk__in=chosen, authority_id=round.authority_id).count() != len(chosen):
+        raise ParticipationError(_("A group you chose has been removed from the register meanwhile."))
     consultation = consultation or Consultation(round=round, created_by=actor)
     for name, value in cleaned.items():
         setattr(consultation, name, value)
@@ -212,7 +244,7 @@ def consultation_delete(*, consultation: Consultation, actor) -> None:
     access.require_record(actor, round)
     files = [a.file for a in consultation.attachments.exclude(file="")]
     consultation.delete()
-    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+    delete_files_on_commit(*files)
 
 
 @transaction.atomic
@@ -233,15 +265,7 @@ def attachment_add(
     if bool(file) == bool(url):
         raise ParticipationError(_("Give either a file or a link."))
     attachment = ConsultationAttachment(consultation=consultation, title=title, url=url, added_by=actor)
-    if file:
-        attachment.filename = file.name[-255:]
-        attachment.file.save(file.name, file, save=False)
-    try:
-        attachment.save()
-    except Exception:
-        if attachment.file:  # keep no orphan file when the record is not written
-            attachment.file.delete(save=False)
-        raise
+    save_with_upload(attachment, "file", file)
     return attachment
 
 
@@ -249,10 +273,8 @@ def attachment_add(
 def attachment_remove(*, attachment: ConsultationAttachment, actor) -> None:
     round = _lock_round(attachment.consultation.round)
     access.require_record(actor, round)
-    file = attachment.file if attachment.file else None
     attachment.delete()
-    if file:
-        transaction.on_commit(lambda: file.delete(save=False))
+    delete_files_on_commit(attachment.file)
 
 
 # --- the perception survey -----------------------------------------------------------------------
@@ -293,10 +315,21 @@ def survey_open(
     return survey
 
 
+def _lock_survey(survey: Survey, *, related: bool = False) -> Survey:
+    """The survey, locked (with its round and authority if ``related``); refused if it was removed meanwhile."""
+    surveys = Survey.objects.select_for_update()
+    if related:
+        surveys = surveys.select_related("round__authority")
+    found = surveys.filter(pk=survey.pk).first()
+    if found is None:
+        raise ParticipationError(_("This survey has been removed."))
+    return found
+
+
 @transaction.atomic
 def survey_extend(*, survey: Survey, actor, expires_on: datetime.date) -> Survey:
     """Move the last day of an open survey."""
-    survey = Survey.objects.select_for_update().select_related("round__authority").get(pk=survey.pk)
+    survey = _lock_survey(survey, related=True)
     access.require_survey(actor, survey.round)
     if survey.closed_at is not None:
         raise ParticipationError(_("This survey is closed; it cannot be reopened."))
@@ -308,7 +341,7 @@ def survey_extend(*, survey: Survey, actor, expires_on: datetime.date) -> Survey
 @transaction.atomic
 def survey_close(*, survey: Survey, actor) -> Survey:
     """Close the survey: its link takes no more responses (a 410), for good."""
-    survey = Survey.objects.select_for_update().select_related("round__authority").get(pk=survey.pk)
+    survey = _lock_survey(survey, related=True)
     access.require_survey(actor, survey.round)
     if survey.closed_at is None:
         survey.closed_at = timezone.now()
@@ -325,7 +358,7 @@ def survey_respond(
     ``answers``: indicator id → (level, or None for "don't know"; comment), for indicators the survey
     asks (others are refused). A closed or expired survey refuses.
     """
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)  # one respondent's posts queue here
+    survey = _lock_survey(survey)  # one respondent's posts queue here
     if not survey.is_open():
         raise ParticipationError(_("This survey is closed."))
     existing = SurveyResponse.objects.filter(survey=survey, respondent=respondent).first()

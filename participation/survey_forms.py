@@ -25,7 +25,7 @@ DONT_KNOW = Response.DONT_KNOW.value  # the respondent's "don't know": stored as
 
 def catalogue_order(indicators):
     """Indicators in the order of the catalogue (dimension, then indicator), with their dimensions."""
-    return indicators.select_related("dimension").order_by("dimension__order", "dimension__code", "order", "code")
+    return indicators.select_related("dimension").in_catalogue_order()
 
 
 # --- the approver's forms ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ The round page gets a "What stakeholders think" section: the survey's status and
 links to manage it (approvers) and to its results. The review page gets, under each indicator the
 survey asked, the stakeholders' median beside the city's level and the reviewer's (or "fewer than 5
 responses"). Each page loads the survey once, whatever the number of indicators: the fillers of one
-request share what they loaded (``_memo``).
+request share what they loaded (``slots.per_request``), and the review page's answer sheet
+(``request_sheet``).
 """
 
 from __future__ import annotations
@@ -13,37 +14,36 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from assessments import slots
-from assessments.models import Answer, ReviewItem, Round
+from assessments.models import Round
+from assessments.sheet import request_sheet
 
 from .access import can_run_survey
 from .models import Survey
-from .perception import MIN_RESPONSES, round_perceptions
-
-
-def _memo(request, key: tuple, load):
-    """What ``load()`` returns, loaded once per request: the fillers of one page share what they read."""
-    memo = request.__dict__.setdefault("_survey_panels", {})
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
+from .perception import MIN_RESPONSES, perception_rows, round_perceptions
 
 
 def _survey(request, round: Round) -> Survey | None:
     """The round's survey with its number of responses (one query), or None."""
-    return _memo(
+    return slots.per_request(
         request,
-        ("survey", round.pk),
+        ("participation", "survey", round.pk),
         lambda: Survey.objects.filter(round_id=round.pk).annotate(response_count=Count("responses")).first(),
     )
 
 
 def _asked(request, survey: Survey) -> frozenset[int]:
     """The ids of the indicators the survey asks (one query)."""
-    return _memo(request, ("asked", survey.pk), lambda: frozenset(survey.indicators.values_list("pk", flat=True)))
+    return slots.per_request(
+        request,
+        ("participation", "asked", survey.pk),
+        lambda: frozenset(survey.indicators.values_list("pk", flat=True)),
+    )
 
 
 def _can_run(request, round: Round) -> bool:
-    return _memo(request, ("can_run", round.pk), lambda: can_run_survey(request.user, round))
+    return slots.per_request(
+        request, ("participation", "can_run", round.pk), lambda: can_run_survey(request.user, round)
+    )
 
 
 # --- the round page ------------------------------------------------------------------------------
@@ -62,45 +62,32 @@ def round_page_section(request, round: Round) -> str:
 # --- the review page -----------------------------------------------------------------------------
 
 
-def _levels(request, round: Round, asked: frozenset[int]) -> dict[int, dict]:
-    """Indicator id → the city's counted answer and the reviewer's validated level, for the indicators asked."""
-
-    def load():
-        levels: dict[int, dict] = {pk: {"answer": None, "validated_level": None} for pk in asked}
-        for answer in Answer.objects.filter(round_id=round.pk, indicator_id__in=asked).counted():
-            levels[answer.indicator_id]["answer"] = answer
-        reviews = ReviewItem.objects.filter(round_id=round.pk, indicator_id__in=asked, validated_level__isnull=False)
-        for indicator_id, level in reviews.values_list("indicator_id", "validated_level"):
-            levels[indicator_id]["validated_level"] = level
-        return levels
-
-    return _memo(request, ("levels", round.pk), load)
-
-
 def review_indicator_parts(request, round: Round, indicators) -> dict[int, str]:
     """Under each indicator the survey asked: the stakeholders' median beside the city's level and the reviewer's."""
     survey = _survey(request, round)
     if survey is None:
         return {}
     asked = _asked(request, survey)
-    perceptions = _memo(request, ("perceptions", round.pk), lambda: round_perceptions(round))
-    levels = _levels(request, round, asked)
-    parts = {}
-    for indicator in indicators:
-        if indicator.pk not in asked:
-            continue
-        parts[indicator.pk] = render_to_string(
+    perceptions = slots.per_request(
+        request, ("participation", "perceptions", round.pk), lambda: round_perceptions(round)
+    )
+    rows = perception_rows(
+        request_sheet(request, round), perceptions, indicators=[i for i in indicators if i.pk in asked]
+    )
+    return {
+        row.indicator.pk: render_to_string(
             "participation/panels/survey_review_indicator.html",
             {
-                "indicator": indicator,
-                "perception": perceptions.get(indicator.pk),
-                "answer": levels[indicator.pk]["answer"],
-                "validated_level": levels[indicator.pk]["validated_level"],
+                "indicator": row.indicator,
+                "perception": row.perception,
+                "answer": row.answer,
+                "validated_level": row.validated_level,
                 "min_responses": MIN_RESPONSES,
             },
             request=request,
         )
-    return parts
+        for row in rows
+    }
 
 
 slots.ROUND_PAGE.register(round_page_section, order=65)

@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments.access import AccessDenied, access_round
+from assessments.http import refused_page
 from assessments.models import Round
 from assessments.scoring import IndicatorInput
-from assessments.sheet import SELF, VALIDATED, answer_sheet
+from assessments.sheet import answer_sheet
 from indicators.rules import Level, Response
 
 from . import access, services
 from .models import Survey, SurveyAnswer
-from .perception import MIN_RESPONSES, round_perceptions
+from .perception import MIN_RESPONSES, perception_rows, round_perceptions
 from .survey_forms import SurveyCloseForm, SurveyExtendForm, SurveyOpenForm, catalogue_order, scale
 
 
@@ -37,12 +38,6 @@ def _survey(round: Round) -> Survey | None:
     return Survey.objects.filter(round=round).annotate(response_count=Count("responses")).first()
 
 
-def _refused(request: HttpRequest, message: str, round: Round, status: int) -> HttpResponse:
-    """Explain a refused action on a page of its own, with a 4xx status; nothing was changed."""
-    back = reverse("survey_manage", args=[round.pk])
-    return render(request, "refused.html", {"message": message, "back": back}, status=status)
-
-
 def survey_manage(request: HttpRequest, pk: int) -> HttpResponse:
     """Open the round's survey; once open: its link to share, status, responses, a later last day, closing."""
     round = _round(request, pk)
@@ -53,7 +48,7 @@ def survey_manage(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             access.require_survey(request.user, round)
         except AccessDenied as denied:
-            return _refused(request, str(denied), round, status=403)
+            return refused_page(request, str(denied), reverse("survey_manage", args=[round.pk]), status=403)
     data = request.POST if action else None
     running = can_run and survey is not None and survey.closed_at is None
     open_form = SurveyOpenForm(data if action == "open" else None, round=round) if can_run and not survey else None
@@ -61,7 +56,9 @@ def survey_manage(request: HttpRequest, pk: int) -> HttpResponse:
     close_form = SurveyCloseForm(data if action == "close" else None) if running else None
     form = {"open": open_form, "extend": extend_form, "close": close_form}.get(action)
     if action is not None and form is None:
-        return _refused(request, _out_of_turn(survey, action), round, status=409)
+        return refused_page(
+            request, _out_of_turn(survey, action), reverse("survey_manage", args=[round.pk]), status=409
+        )
     if form is not None and form.is_valid():
         try:
             if action == "open":
@@ -130,8 +127,6 @@ def _result_rows(round: Round, survey: Survey) -> list[dict]:
     """One row per indicator asked: the city's levels, the perception, its distribution in percent, comments."""
     indicators = list(catalogue_order(survey.indicators.all()))
     perceptions = round_perceptions(round)
-    sheet = answer_sheet(round)
-    validated = round.status == Round.Status.VALIDATED
     shown = [i.pk for i in indicators if (p := perceptions.get(i.pk)) and p.shown]
     comments: dict[int, list[str]] = {pk: [] for pk in shown}
     # Sorted by indicator and text, not by response: comments on several questions cannot be matched up by position.
@@ -143,25 +138,22 @@ def _result_rows(round: Round, survey: Survey) -> list[dict]:
     ):
         comments[indicator_id].append(comment)
     rows = []
-    for indicator in indicators:
-        perception = perceptions.get(indicator.pk)
-        own = sheet.item(indicator, SELF)
-        checked = sheet.item(indicator, VALIDATED) if validated else None
-        official = checked or own
+    for row in perception_rows(answer_sheet(round), perceptions, indicators=indicators):
+        perception = row.perception
         rows.append(
             {
-                "indicator": indicator,
-                "self": _level_text(own),
-                "validated": _level_text(checked) if checked else "",
+                "indicator": row.indicator,
+                "self": _level_text(row.own),
+                "validated": _level_text(row.checked) if row.checked else "",
                 "perception": perception,
-                "gap": perception.gap(official.level) if perception else None,
+                "gap": row.gap,
                 "distribution": [
                     {"level": level, "label": label, "count": count, "percent": _percent(count, perception)}
                     for (level, label, _meaning), count in zip(
                         scale(), perception.distribution.values() if perception else [], strict=False
                     )
                 ],
-                "comments": comments.get(indicator.pk, []),
+                "comments": comments.get(row.indicator.pk, []),
             }
         )
     return rows

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from assessments.access import AccessDenied, Capability, access_round, programme_roles
 from assessments.access import require as require_on_round
+from assessments.http import refused_page
 from assessments.models import Authority, Round
-from assessments.uploads import content_type_for
+from assessments.uploads import file_response
 from indicators.models import Dimension, Indicator
 
 from . import access, services
@@ -34,11 +35,6 @@ from .models import Consultation, ConsultationAttachment, Stakeholder
 from .panels import who_took_part
 
 HOME_PAGE_SIZE = 25
-
-
-def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
-    """Explain a refused action on a page of its own, with a 4xx status; nothing was changed."""
-    return render(request, "refused.html", {"message": message, "back": back}, status=status)
 
 
 def _count(queryset, field: str = "pk") -> Subquery:
@@ -101,7 +97,7 @@ def stakeholder_list(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         authority = _authority(request, slug, ParticipationCapability.RECORD)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("stakeholder_list", args=[slug]), status=403)
+        return refused_page(request, str(denied), reverse("stakeholder_list", args=[slug]), status=403)
     form = StakeholderForm(request.POST)
     if form.is_valid():
         try:
@@ -119,7 +115,7 @@ def stakeholder_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         authority = _authority(request, slug, ParticipationCapability.RECORD)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("stakeholder_list", args=[slug]), status=403)
+        return refused_page(request, str(denied), reverse("stakeholder_list", args=[slug]), status=403)
     group = get_object_or_404(Stakeholder.objects.filter(authority=authority), pk=pk)
     form = StakeholderForm(request.POST or None, initial=StakeholderForm.initial_for(group))
     status = 200
@@ -150,14 +146,14 @@ def stakeholder_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     try:
         authority = _authority(request, slug, ParticipationCapability.RECORD)
     except AccessDenied as denied:
-        return _refused(request, str(denied), back, status=403)
+        return refused_page(request, str(denied), back, status=403)
     group = get_object_or_404(Stakeholder.objects.filter(authority=authority), pk=pk)
     try:
         services.stakeholder_delete(stakeholder=group, actor=request.user)
     except AccessDenied as denied:
-        return _refused(request, str(denied), back, status=403)
+        return refused_page(request, str(denied), back, status=403)
     except services.ParticipationError as error:
-        return _refused(request, " ".join(error.messages), back)
+        return refused_page(request, " ".join(error.messages), back)
     messages.success(request, _("%(name)s is removed from the register.") % {"name": group.name})
     return redirect(back)
 
@@ -174,7 +170,7 @@ def _recording_round(request: HttpRequest, round: Round) -> HttpResponse | None:
     """The 403 page that says why, unless the user may record the round's consultations now."""
     if access.can_record_consultations(request.user, round):
         return None
-    return _refused(
+    return refused_page(
         request,
         _("The consultations of this round cannot be changed now."),
         reverse("consultation_list", args=[round.pk]),
@@ -188,7 +184,7 @@ def _with_details(consultations):
         Prefetch("groups", Stakeholder.objects.order_by("name", "id")),
         Prefetch(
             "indicators",
-            Indicator.objects.select_related("dimension").order_by("dimension__order", "dimension__code", "order"),
+            Indicator.objects.select_related("dimension").in_catalogue_order(),
         ),
         Prefetch("dimensions", Dimension.objects.order_by("order", "code")),
         "attachments",
@@ -233,7 +229,7 @@ def _consultation_form(request, round: Round, consultation: Consultation | None)
                     round=round, actor=request.user, values=form.values(), consultation=consultation
                 )
             except AccessDenied as denied:
-                return _refused(request, str(denied), reverse("consultation_list", args=[round.pk]), status=403)
+                return refused_page(request, str(denied), reverse("consultation_list", args=[round.pk]), status=403)
             except services.ParticipationError as error:
                 form.add_error(None, error)
             else:
@@ -289,7 +285,7 @@ def consultation_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.consultation_delete(consultation=consultation, actor=request.user)
         except AccessDenied as denied:
-            return _refused(request, str(denied), reverse("consultation_list", args=[round.pk]), status=403)
+            return refused_page(request, str(denied), reverse("consultation_list", args=[round.pk]), status=403)
         messages.success(request, _("The consultation is removed."))
         return redirect("consultation_list", round.pk)
     return render(
@@ -309,7 +305,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.attachment_add(consultation=consultation, actor=request.user, **form.cleaned_data)
         except AccessDenied as denied:
-            return _refused(request, str(denied), reverse("consultation_detail", args=[pk]), status=403)
+            return refused_page(request, str(denied), reverse("consultation_detail", args=[pk]), status=403)
         except services.ParticipationError as error:
             form.add_error(None, error)
         else:
@@ -335,7 +331,7 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attachment_remove(attachment=attachment, actor=request.user)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("consultation_detail", args=[consultation.pk]), status=403)
+        return refused_page(request, str(denied), reverse("consultation_detail", args=[consultation.pk]), status=403)
     messages.success(request, _("The attachment is removed."))
     return redirect(reverse("consultation_detail", args=[consultation.pk]) + "#attachments")
 
@@ -349,11 +345,7 @@ def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         require_on_round(request.user, Capability.DOWNLOAD, round)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("consultation_detail", args=[attachment.consultation_id]), 403)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(
-        handle, as_attachment=True, filename=attachment.filename, content_type=content_type_for(attachment.filename)
-    )
+        return refused_page(
+            request, str(denied), reverse("consultation_detail", args=[attachment.consultation_id]), 403
+        )
+    return file_response(attachment.file, attachment.filename)

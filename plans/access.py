@@ -12,7 +12,7 @@ from enum import StrEnum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from assessments.access import AccessDenied, ProgrammeRole, programme_roles, roles_on
+from assessments.access import AccessDenied, ProgrammeRole, authorities_granting, granted_by
 from assessments.models import Authority, Membership
 
 
@@ -32,20 +32,12 @@ PLAN_GRANTS: dict[str, frozenset[PlanCapability]] = {
 
 def plan_capabilities(user, authority_id: int) -> frozenset[PlanCapability]:
     """What the user may do to the authority's plan."""
-    granted: set[PlanCapability] = set()
-    for role in roles_on(user, authority_id):
-        granted |= PLAN_GRANTS.get(role, frozenset())
-    return frozenset(granted)
+    return granted_by(PLAN_GRANTS, user, authority_id)
 
 
 def visible_authorities(user):
     """The authorities whose plans the user may read."""
-    if any(PlanCapability.VIEW in PLAN_GRANTS.get(role, ()) for role in programme_roles(user)):
-        return Authority.objects.all()
-    if not user.is_authenticated:
-        return Authority.objects.none()
-    roles = [role for role in Membership.Role.values if PlanCapability.VIEW in PLAN_GRANTS.get(role, ())]
-    return Authority.objects.filter(memberships__user=user, memberships__role__in=roles)
+    return authorities_granting(PLAN_GRANTS, PlanCapability.VIEW, user)
 
 
 def require(user, capability: PlanCapability, authority: Authority) -> None:

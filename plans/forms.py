@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.validators import URLValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from assessments.forms import evidence_file_field, link_field
 from assessments.models import Authority, Round
-from assessments.uploads import EXTENSIONS, check_upload
 from indicators.models import Indicator
 from indicators.rules import LOWEST_LEVEL, Level
 
@@ -131,9 +128,7 @@ class ActionForm(ActionBaseForm):
         self.fields["owner_user"].label_from_instance = _person
         self.fields["owner_user"].empty_label = _("— nobody in particular —")
         indicators = list(
-            Indicator.objects.filter(version_id=round.version_id)
-            .select_related("dimension")
-            .order_by("dimension__order", "order", "code")
+            Indicator.objects.filter(version_id=round.version_id).select_related("dimension").in_catalogue_order()
         )
         self.indicators = {indicator.code: indicator for indicator in indicators}
         groups: dict[str, list] = {}
@@ -248,21 +243,8 @@ class UpdateForm(forms.Form):
         help_text=_("What was done since the last update, and what comes next."),
     )
     date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE_INPUT)
-    file = forms.FileField(
-        label=_("File"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
-    )
-    url = forms.URLField(
-        label=_("Or a link"),
-        required=False,
-        max_length=ActionUpdate._meta.get_field("url").max_length,
-        assume_scheme="https",
-        validators=[
-            URLValidator(schemes=["http", "https"], message=_("Only http and https links are accepted."), code="scheme")
-        ],
-        help_text=_("An http(s) address."),
-    )
+    file = evidence_file_field()
+    url = link_field(ActionUpdate._meta.get_field("url").max_length)
     round = _RoundField()
 
     def __init__(self, *args, action: Action | None = None, **kwargs):
@@ -273,16 +255,6 @@ class UpdateForm(forms.Form):
         self.fields["round"].queryset = (
             rounds if action is None else rounds.filter(authority_id=action.plan.authority_id)
         )
-        # Said in the language of the request, not of the process that imported the form.
-        self.fields["file"].help_text = _("PDF, Word, Excel, OpenDocument, PNG or JPEG, at most %(size)s.") % {
-            "size": filesizeformat(settings.EVIDENCE_MAX_BYTES)
-        }
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            check_upload(upload)
-        return upload
 
     def clean_date(self):
         date = self.cleaned_data["date"]

@@ -5,7 +5,7 @@ validated, how their indicators moved); each indicator's card on the form, the a
 with a progress-update form; the review page, the same actions read-only with a comment field.
 
 Each page loads the plan once, whatever the number of indicators and actions: the fillers of one
-request share what they loaded (``_followed``), so the review page's two slots cost one load.
+request share what they loaded (``slots.per_request``), so the review page's two slots cost one load.
 """
 
 from __future__ import annotations
@@ -24,24 +24,20 @@ from .forms import UpdateForm
 from .models import Action, ActionComment
 
 
-def _memo(request, key: tuple, load):
-    """What ``load()`` returns, loaded once per request: the fillers of one page share the plan they read."""
-    memo = request.__dict__.setdefault("_plans_panels", {})
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
-
-
 def _capabilities(request, round: Round) -> frozenset[PlanCapability]:
     """The user's capabilities on the round's plan."""
-    return _memo(
-        request, ("capabilities", round.authority_id), lambda: plan_capabilities(request.user, round.authority_id)
+    return slots.per_request(
+        request,
+        ("plans", "capabilities", round.authority_id),
+        lambda: plan_capabilities(request.user, round.authority_id),
     )
 
 
 def _followed(request, round: Round) -> list[Action]:
     """The actions this round follows up that are open or were updated in it (``followup.followed_up``)."""
-    return _memo(request, ("followed", round.pk), lambda: followed_up(actions_for_round(round), round))
+    return slots.per_request(
+        request, ("plans", "followed", round.pk), lambda: followed_up(actions_for_round(round), round)
+    )
 
 
 def _by_code(actions: list[Action]) -> dict[str, list[Action]]:
@@ -132,7 +128,7 @@ def _with_comments(request, round: Round) -> list[Action]:
         )
         return actions
 
-    return _memo(request, ("comments", round.pk), load) if actions else actions
+    return slots.per_request(request, ("plans", "comments", round.pk), load) if actions else actions
 
 
 def review_indicator_parts(request, round: Round, indicators) -> dict[int, str]:

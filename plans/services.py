@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Authority, Membership, Round
-from assessments.uploads import check_link, check_upload
+from assessments.uploads import check_link, check_upload, save_with_upload
 from indicators.models import Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 
@@ -338,15 +338,7 @@ def update_add(
         except ValidationError as refused:
             raise PlanError(refused.messages) from refused
     update = ActionUpdate(action=action, round=round, date=date, text=text, url=url, author=actor)
-    if file:
-        update.filename = file.name[-255:]
-        update.file.save(file.name, file, save=False)
-    try:
-        update.save()
-    except Exception:
-        if update.file:  # keep no orphan file when the record is not written
-            update.file.delete(save=False)
-        raise
+    save_with_upload(update, "file", file)
     return update
 
 

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.access import AccessDenied, programme_roles
+from assessments.http import refused_page
 from assessments.models import Authority, Round
-from assessments.uploads import content_type_for
+from assessments.uploads import file_response
 from indicators.models import Indicator
 
 from . import access, services
@@ -41,11 +42,6 @@ from .models import (
 
 LIST_PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
-
-
-def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
-    """Explain a refused action on a page of its own, with a 4xx status; nothing was changed."""
-    return render(request, "refused.html", {"message": message, "back": back}, status=status)
 
 
 def _authority(request: HttpRequest, slug: str, capability: PlanCapability = PlanCapability.VIEW) -> Authority:
@@ -161,10 +157,10 @@ def action_create(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         authority = _authority(request, slug, PlanCapability.EDIT)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("plan_detail", args=[slug]), status=403)
+        return refused_page(request, str(denied), reverse("plan_detail", args=[slug]), status=403)
     round = _origin_round(request, authority)
     if round is None:
-        return _refused(
+        return refused_page(
             request,
             _("Actions answer the gaps a round found: open a round for %(authority)s first.")
             % {"authority": authority.name},
@@ -201,7 +197,7 @@ def action_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         authority = _authority(request, slug, PlanCapability.EDIT)
     except AccessDenied as denied:
-        return _refused(request, str(denied), reverse("plan_detail", args=[slug]), status=403)
+        return refused_page(request, str(denied), reverse("plan_detail", args=[slug]), status=403)
     action = _action(authority, pk, Action.objects.select_related("origin_round").prefetch_related("links__indicator"))
     initial = {**ActionForm.initial_for(action), "base_revision": action.revision}
     form = ActionEditForm(
@@ -290,7 +286,11 @@ def _post_to_action(request: HttpRequest, slug: str, pk: int, capability: PlanCa
     try:
         authority = _authority(request, slug, capability)
     except AccessDenied as denied:
-        return None, None, _refused(request, str(denied), reverse("plan_action_detail", args=[slug, pk]), status=403)
+        return (
+            None,
+            None,
+            refused_page(request, str(denied), reverse("plan_action_detail", args=[slug, pk]), status=403),
+        )
     return authority, _details(authority, pk), None
 
 
@@ -385,12 +385,4 @@ def update_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Send a progress update's file as an attachment, to those who may see the plan."""
     authority = _authority(request, slug)
     update = get_object_or_404(ActionUpdate.objects.filter(action__plan__authority=authority), pk=pk)
-    if not update.file:
-        raise Http404
-    try:
-        handle = update.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(
-        handle, as_attachment=True, filename=update.filename, content_type=content_type_for(update.filename)
-    )
+    return file_response(update.file, update.filename)

@@ -153,6 +153,7 @@ def test_the_api_root_lists_every_endpoint_and_each_answers(client, quito):
         "catalogue": "http://testserver/api/v1/catalogue/",
         "assessments": "http://testserver/api/v1/assessments/",
         "actions": "http://testserver/api/v1/actions/",
+        "authorities": "http://testserver/api/v1/authorities/",
         "schema": "http://testserver/api/v1/schema/",
     }
     for url in endpoints.values():
@@ -177,6 +178,7 @@ def test_the_api_root_is_in_the_openapi_schema(client, quito, tmp_path):
         "catalogue",
         "assessments",
         "actions",
+        "authorities",
         "schema",
     }
 

@@ -308,10 +308,11 @@ def test_the_openapi_schema_validates_without_warnings_and_lists_the_three_paths
 # Measured: session, user, then the list's count and page (4); the detail's round, answers, review
 # items and indicators, and the plans app's actions (7), and four more to score a round that is not
 # validated yet (10, with room to spare); participation adds 3 to each (the indicators consultations
-# discussed, the consultations, the survey's perceptions: participation.api); the catalogue's count, versions, dimensions, indicators,
+# discussed, the consultations, the survey's perceptions: participation.api) and territories 1 (the
+# counterpart's levels: territories.api); the catalogue's count, versions, dimensions, indicators,
 # SDG targets, examples and resources (9).
 LIST_QUERIES = 4
-DETAIL_QUERIES = {"validated": 10, "draft": 13}
+DETAIL_QUERIES = {"validated": 11, "draft": 14}
 CATALOGUE_QUERIES = 9
 
 

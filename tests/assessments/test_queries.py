@@ -67,11 +67,13 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     # the indicator cards (participation.panels)
     with django_assert_max_num_queries(20):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
-    with django_assert_max_num_queries(7):
+    # 2 of them for territories' home sections (rounds the user answers as counterpart; municipalities of theirs)
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("home")).status_code == 200
     # one answer sheet for the progress and the scores (with the consulted indicators); 2 for the plan section
-    # (access, actions: plans.panels); 6 for "Who took part" and "What stakeholders think" (participation)
-    with django_assert_max_num_queries(19):
+    # (access, actions: plans.panels); 6 for "Who took part" and "What stakeholders think" (participation);
+    # 3 for the counterpart and the partner territories (territories)
+    with django_assert_max_num_queries(22):
         assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
@@ -85,7 +87,7 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
         response = client.get(reverse("review_queue"))
     assert response.context["page"].paginator.count == rounds + 1
     # the answer sheet and its evidence: 5; the plan's actions: 1 (plans.panels); consultations and perceptions
-    # beside each indicator: 2 (participation)
-    with django_assert_max_num_queries(14):
+    # beside each indicator: 2 (participation); the counterpart's parts: 1 (territories)
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("round_review", args=[submitted.pk]))
     assert len(response.context["rows"]) == 6 * per_dimension

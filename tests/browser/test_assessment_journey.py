@@ -43,6 +43,8 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
         card.get_by_label("Justification").blur()
         expect(card.get_by_role("status")).to_contain_text("Saved at")
     expect(editor.locator("#dimension-progress")).to_contain_text("8 of 8 answered")
+    # "Saved at" was already shown by the level's save: let the last justification's save finish before leaving.
+    editor.wait_for_load_state("networkidle")
     editor.reload()
     for code in codes:
         expect(editor.locator(f"#{code}-level-1")).to_be_checked()

@@ -106,8 +106,8 @@ def test_a_respondent_answers_on_a_phone_in_french_with_the_keyboard_alone(phone
     cookies = {cookie["name"] for cookie in page.context.cookies()}
     assert cookies <= {"sessionid", "csrftoken"}
 
-    page.goto(f"/survey/{survey.token}/")
-    expect(page.get_by_role("status")).to_contain_text("You have already answered this survey")
+    page.goto(f"/survey/{survey.token}/")  # the respondent session keeps the language they chose
+    expect(page.get_by_role("status")).to_contain_text("Vous avez déjà répondu à cette enquête")
 
 
 def test_missing_answers_are_summarised_with_links_that_lead_to_each_question(phone, survey):

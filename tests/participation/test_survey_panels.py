@@ -1,7 +1,7 @@
 """The survey on the assessment pages: the round page's "What stakeholders think" and the review page's medians.
 
-Both load the survey once per request (``survey_panels._memo``), whatever the number of indicators
-asked or responses given.
+Both load the survey once per request (``slots.per_request``), whatever the number of indicators
+asked or responses given; the review page's medians read the page's own answer sheet (``request_sheet``).
 """
 
 import re
@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from assessments import services as assessment_services
 from assessments import slots
-from assessments.sheet import answer_sheet
+from assessments.sheet import request_sheet
 from indicators.models import Indicator
 from participation import survey_panels
 from tests.participation.factories import SurveyFactory, SurveyResponseFactory
@@ -147,8 +147,9 @@ def test_the_review_part_holds_no_form_inside_the_review_form(submitted, reviewe
 
 # The survey with its count (1) and the approver check (2).
 ROUND_SECTION_QUERIES = 3
-# The survey (1), the indicators asked (1), the levels given (1), the city's answers and the reviewer's levels (2).
-REVIEW_PART_QUERIES = 5
+# The survey (1), the indicators asked (1), the levels given (1); the city's answers and the reviewer's levels
+# come from the answer sheet the review page loaded (``request_sheet``).
+REVIEW_PART_QUERIES = 3
 
 
 @pytest.mark.parametrize(("asked", "responses"), [(2, 5), (36, 40)])
@@ -175,8 +176,8 @@ def test_the_review_parts_cost_the_same_whatever_the_survey_and_nothing_twice(
     survey = SurveyFactory(round=submitted, indicators=_codes(submitted, asked))
     for _n in range(responses):
         SurveyResponseFactory(survey=survey, answers=3)
-    indicators = answer_sheet(submitted).indicators
     request = request_of(reviewer)
+    indicators = request_sheet(request, submitted).indicators  # as the review page loads it
 
     with django_assert_num_queries(REVIEW_PART_QUERIES):
         parts = survey_panels.review_indicator_parts(request, submitted, indicators)

@@ -256,9 +256,9 @@ def test_more_fields_than_django_accepts_is_a_400_and_nothing_is_stored(survey):
     _refused(respondent(), survey, filled(**many), 400)
 
 
-def test_a_body_over_the_upload_limit_is_a_400_and_nothing_is_stored(survey, settings):
+def test_a_body_over_the_upload_limit_is_a_413_and_nothing_is_stored(survey, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
-    _refused(respondent(), survey, filled(**{"comment-SP-01": "x" * 60_000}), 400)
+    _refused(respondent(), survey, filled(**{"comment-SP-01": "x" * 60_000}), 413)
 
 
 def test_a_null_character_in_a_comment_is_a_form_error(survey):

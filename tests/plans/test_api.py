@@ -299,9 +299,9 @@ def _many(authorities: int, actions: int, actor) -> None:
 
 # Session, user, the reviewer's permissions (2), then the count, the page, links and updates (4).
 LIST_QUERIES = 8
-# Measured: the detail of a draft (tests/api/test_api.py, participation's 3 included) and the actions, their
+# Measured: the detail of a draft (tests/api/test_api.py, participation's 3 and territories' 1 included) and the actions, their
 # links and updates.
-DETAIL_QUERIES = 14
+DETAIL_QUERIES = 15
 
 
 @pytest.mark.parametrize(("authorities", "actions"), [(2, 5), (20, 50)])

@@ -291,8 +291,9 @@ def test_a_validated_round_page_costs_the_same_queries_for_2_or_20_actions(
 # review items of the rounds involved, for the movements).
 # A member's pages (the form, the validated round) pay 1 more for the menu's link to the improvement plans
 # (base.html asks whether a person who is not a reviewer is a member anywhere); reviewers' pages do not.
-# participation's panels and evidence (the consultations, the survey) add a constant few to each page.
+# participation's panels and evidence (the consultations, the survey) and territories' (the counterpart,
+# partners) add a constant few to each page.
 FORM_QUERIES = 24
-REVIEW_QUERIES = 19
-ROUND_QUERIES = 20
-VALIDATED_ROUND_QUERIES = 23
+REVIEW_QUERIES = 20
+ROUND_QUERIES = 22
+VALIDATED_ROUND_QUERIES = 25
