@@ -69,7 +69,8 @@ class Authority(models.Model):
         verbose_name=_("part of"),
         help_text=_(
             "The region or province this authority belongs to. With its consent, round by round, the "
-            "parent's members see its validated results."
+            "parent's members see a shared round read-only (answers, justifications and the names of the "
+            "evidence), in any status, and its validated scores count in the parent's roll-up."
         ),
     )
     logo = models.ImageField(

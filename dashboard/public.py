@@ -82,7 +82,9 @@ def public_report(request: HttpRequest, slug: str, period: str, kind: str, langu
     job = reports.public_report(round, kind=kind, language=language)
     if job.status != ReportJob.Status.DONE:
         job.refresh_from_db()  # rendered in-process when the transaction committed (no broker)
-    if job.status == ReportJob.Status.DONE and job.file:
+    # Only a public job's file: a member's report in flight may be handed back meanwhile, and it holds what
+    # the public never sees (the national counterpart's levels); the next refresh makes the public one.
+    if job.status == ReportJob.Status.DONE and job.file and job.requested_by_id is None:
         return serve_job_file(job)
     failed = job.status == ReportJob.Status.FAILED  # a recent failure: no new render for a while
     response = render(

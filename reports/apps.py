@@ -9,5 +9,7 @@ class ReportsConfig(AppConfig):
         from assessments import slots
 
         from .panels import round_page_section
+        from .rollup_panels import rollup_page_section
 
         slots.ROUND_PAGE.register(round_page_section, order=90)
+        slots.ROLLUP_PAGE.register(rollup_page_section, order=90)

@@ -10,6 +10,12 @@ so that a change to the plan makes a new report; ``plan_section`` and ``prioriti
 Who took part (``round_participation``: the round's consultations and its perception survey) is a
 fact too: each consultation's id, last change and groups, and the survey's responses per indicator;
 ``participation_section`` shapes it. What stakeholders think stands beside the scores, never in them.
+The round's national or regional counterpart (``round_counterpart``) is a fact too: who, when they
+submitted, and, once both sides have submitted (``territories.access.comparison_open``), each of
+their answers; ``counterpart_section`` sets their levels beside the city's. They never change its scores.
+A public document (``public``: a published round's, asked for by no one) leaves the counterpart out,
+its facts included: the counterpart never agreed to publish its levels. ``public`` is a fact, so that
+a public file and a member's never share a fingerprint.
 The executive summary (``reports.summary``) reads the previous validated round's snapshot and the
 published peers' snapshots; their ids and dates are facts too, and so is the authority's logo.
 
@@ -52,6 +58,9 @@ from participation.models import Consultation, Stakeholder, Survey
 from participation.perception import MIN_RESPONSES, Perception, round_perceptions
 from plans.followup import DOWN, SAME, UP, actions_for_round, movements
 from plans.models import DEFAULT_TARGET_LEVEL, Action
+from territories import access as territory_access
+from territories.comparison import FAR_APART, Comparison, counterpart_comparison
+from territories.models import Counterpart
 
 from . import rendering
 from .summary import SummaryInputs, comparable_rounds, executive_summary, summary_inputs
@@ -64,7 +73,9 @@ logger = logging.getLogger(__name__)
 # 4: a cover with the logo, the executive summary, dimension names in the charts, the indicators as an annex.
 # 5: a published round compares only with published rounds (its summary and trend).
 # 6: "Who took part": the round's consultations, the groups by category, and the perception gap.
-REPORT_FORMAT = 6
+# 7: "National or regional counterpart": its levels beside the city's on the mirrored indicators, with the gap.
+# 8: a public document (a published round's, asked for by no one) leaves the counterpart's section out.
+REPORT_FORMAT = 8
 # A logo larger than this is left off the cover (the upload form refuses larger ones anyway).
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -107,22 +118,45 @@ def round_participation(round: Round, indicators: Iterable[Indicator] | None = N
     )
 
 
+@dataclass(frozen=True)
+class CounterpartView:
+    """The round's national or regional counterpart (None: none invited), and the comparison once both submitted."""
+
+    counterpart: Counterpart | None = None
+    comparison: Comparison | None = None  # None until both sides have submitted
+
+
+def round_counterpart(round: Round, sheet: AnswerSheet) -> CounterpartView:
+    """The round's counterpart (one query) and, once both sides have submitted, the comparison (two more)."""
+    counterpart = Counterpart.objects.filter(round_id=round.pk).first()
+    if counterpart is None or not territory_access.comparison_open(counterpart, round):
+        return CounterpartView(counterpart)
+    return CounterpartView(counterpart, counterpart_comparison(round, counterpart, sheet))
+
+
 def report_facts(
     round: Round,
     sheet: AnswerSheet | None = None,
     actions: list[Action] | None = None,
     inputs: SummaryInputs | None = None,
     participation: Participation | None = None,
+    counterpart: CounterpartView | None = None,
+    *,
+    public: bool = False,
 ) -> dict[str, Any]:
     """Every input of the report as plain, JSON-ready data.
 
     ``sheet``: the round's, with its evidence; ``actions``: ``plan_actions(round)``, when already loaded;
     ``inputs``: ``summary.summary_inputs(round)``, when already loaded; ``participation``:
-    ``round_participation(round, sheet.indicators)``, when already loaded.
+    ``round_participation(round, sheet.indicators)``, when already loaded; ``counterpart``:
+    ``round_counterpart(round, sheet)``, when already loaded (not read for a ``public`` document, which
+    leaves the counterpart out).
     """
     sheet = sheet or answer_sheet(round).with_evidence()
     inputs = inputs or summary_inputs(round)
     participation = participation or round_participation(round, sheet.indicators)
+    if not public:
+        counterpart = counterpart or round_counterpart(round, sheet)
     items = {}
     for indicator in sheet.indicators:
         answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
@@ -174,6 +208,74 @@ def report_facts(
         "plan": plan_facts(round, actions),
         "summary": inputs.facts(),
         "participation": participation_facts(participation),
+        "counterpart": None if public else counterpart_facts(counterpart),
+        "public": public,
+    }
+
+
+def counterpart_facts(view: CounterpartView) -> dict[str, Any] | None:
+    """The counterpart, for the fingerprint: who, when they submitted, and each answer once the comparison is open.
+
+    Submitted answers never change, so their ids and levels say what the report shows. No query.
+    """
+    counterpart = view.counterpart
+    if counterpart is None:
+        return None
+    answers = [row.counterpart for row in view.comparison.rows if row.counterpart] if view.comparison else []
+    return {
+        "id": counterpart.pk,
+        "level": counterpart.level,
+        "organisation": counterpart.organisation,
+        "submitted_at": counterpart.submitted_at.isoformat() if counterpart.submitted_at else None,
+        "answers": sorted([a.pk, a.indicator_id, a.response, a.level] for a in answers),
+    }
+
+
+def _signed(value: float | None, digits: int = 0) -> str:
+    """A gap with its sign: "+1", "−2", "0" ("" for none)."""
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    return f"{value:+.{digits}f}".replace("-", "\u2212")
+
+
+def counterpart_section(view: CounterpartView) -> dict[str, Any]:
+    """The report's "National or regional counterpart": who, and once both sides have submitted, each mirrored
+    indicator's two levels side by side with the gap (the counterpart's level minus the city's). No query.
+
+    ``state``: "none" (no counterpart invited), "counterpart_pending" (they have not submitted),
+    "city_pending" (they have, the city has not submitted the round yet) or "open".
+    """
+    counterpart, comparison = view.counterpart, view.comparison
+    if counterpart is None:
+        return {"state": "none"}
+    found = {"counterpart": counterpart, "level": counterpart.get_level_display()}
+    if comparison is None:
+        return {**found, "state": "counterpart_pending" if not counterpart.submitted else "city_pending"}
+    rows = []
+    for row in comparison.rows:
+        city = row.city_validated or row.city_self
+        theirs = row.counterpart
+        rows.append(
+            {
+                "indicator": row.indicator,
+                "city": answer_label({"response": city.response, "level": city.level}),
+                "counterpart": answer_label({"response": theirs.response, "level": theirs.level}) if theirs else "—",
+                "gap": row.gap,
+                "gap_label": _signed(row.gap) or "—",
+                "far_apart": row.far_apart,
+            }
+        )
+    return {
+        **found,
+        "state": "open",
+        "validated": comparison.validated,
+        "rows": rows,
+        "compared": comparison.compared,
+        "mean_gap": _signed(comparison.mean_gap, 1),
+        "far_apart": [row.indicator.code for row in comparison.far_apart],
+        "far_apart_levels": FAR_APART,
     }
 
 
@@ -361,16 +463,22 @@ def fingerprint(facts: dict[str, Any], language: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def report_context(round: Round, language: str, *, charts: Charts | None = "svg") -> dict[str, Any]:
-    """Build what the report shows, in ``language``, with its charts as ``charts`` says (or none)."""
+def report_context(
+    round: Round, language: str, *, charts: Charts | None = "svg", public: bool = False
+) -> dict[str, Any]:
+    """Build what the report shows, in ``language``, with its charts as ``charts`` says (or none).
+
+    ``public``: a document for the published round's public profile, without the counterpart's section.
+    """
     with translation.override(language):
         sheet = answer_sheet(round).with_evidence()
         prefetch_related_objects(list(sheet.indicators), "sdg_targets")
         actions = plan_actions(round)
         inputs = summary_inputs(round)
         participation = round_participation(round, sheet.indicators)
-        facts = report_facts(round, sheet, actions, inputs, participation)
-        return _context(round, sheet, facts, actions, inputs, participation, language, charts)
+        counterpart = None if public else round_counterpart(round, sheet)
+        facts = report_facts(round, sheet, actions, inputs, participation, counterpart, public=public)
+        return _context(round, sheet, facts, actions, inputs, participation, language, charts, counterpart)
 
 
 def _logo_name(round: Round) -> str:
@@ -412,6 +520,7 @@ def _context(
     participation: Participation,
     language: str,
     charts: Charts | None,
+    counterpart: CounterpartView | None,
 ) -> dict[str, Any]:
     validated = round.status == Round.Status.VALIDATED
     # A validated round's scores are its snapshot's; a draft's are scored live from the sheet.
@@ -475,6 +584,9 @@ def _context(
         "rules": methodology(kept.values()),
         "plan": plan_section(round, actions),
         "participation": participation_section(participation, sheet, official_set),
+        # None in a public document: the counterpart's section is left out.
+        "counterpart": counterpart_section(counterpart) if counterpart is not None else None,
+        "public": facts["public"],
         "priorities": priorities(sheet, actions, official_set),
         "fingerprint": fingerprint(facts, language),
         "trend_note": _(

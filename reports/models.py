@@ -1,4 +1,9 @@
-"""Report jobs: a document of one round (the full PDF, the two-page brief or the Word file), rendered by a worker."""
+"""Report jobs: a document rendered by a worker.
+
+Most are documents of one round (the full PDF, the two-page brief or the Word file); a roll-up
+report belongs instead to a parent authority and a period: its consenting municipalities' rounds
+added up (``reports.rollup``). The database holds which is which (``report_job_of_a_round_or_a_parent``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Round
+from assessments.models import Authority, Round
 
 
 class ReportJobQuerySet(models.QuerySet):
@@ -52,6 +57,8 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def report_upload_to(job: ReportJob, filename: str) -> str:
+    if job.kind == ReportJob.Kind.ROLLUP:
+        return f"reports/rollup/{job.authority_id}/{job.pk}-{job.fingerprint[:12]}.{job.extension}"
     return f"reports/{job.round_id}/{job.pk}-{job.fingerprint[:12]}.{job.extension}"
 
 
@@ -62,6 +69,7 @@ class ReportJob(models.Model):
         FULL = "full", _("Full report (PDF)")
         BRIEF = "brief", _("Two-page brief (PDF)")
         DOCX = "docx", _("Full report, editable (Word)")
+        ROLLUP = "rollup", _("Roll-up of the municipalities (PDF)")
 
     class Failure(models.TextChoices):
         """Why a job failed, said in the reader's language when the page shows it."""
@@ -78,7 +86,19 @@ class ReportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="report_jobs", verbose_name=_("round"))
+    # A document of a round; a roll-up report has none, but a parent authority and a period.
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, null=True, blank=True, related_name="report_jobs", verbose_name=_("round")
+    )
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rollup_report_jobs",
+        verbose_name=_("parent authority"),
+    )
+    period = models.CharField(_("period"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     kind = models.CharField(_("document"), max_length=8, choices=Kind, default=Kind.FULL)
     # None for a request from a public profile: nobody signed in asked for it.
@@ -98,6 +118,8 @@ class ReportJob(models.Model):
     heartbeat_at = models.DateTimeField(_("last sign of life of its worker"), null=True, blank=True)
 
     IN_FLIGHT = (Status.QUEUED, Status.PENDING, Status.RUNNING)
+    # The documents of a round, which its report panel offers.
+    ROUND_KINDS = (Kind.FULL, Kind.BRIEF, Kind.DOCX)
 
     objects = ReportJobQuerySet.as_manager()
 
@@ -112,11 +134,24 @@ class ReportJob(models.Model):
                 condition=Q(status__in=["queued", "pending", "running"]),
                 name="report_one_in_flight",
             ),
+            # The same for a parent's roll-up report of one period.
+            models.UniqueConstraint(
+                fields=["authority", "period", "language"],
+                condition=Q(kind="rollup", status__in=["queued", "pending", "running"]),
+                name="report_one_rollup_in_flight",
+            ),
+            # A roll-up report belongs to a parent authority and a period, every other document to a round.
+            models.CheckConstraint(
+                condition=(Q(kind="rollup") & Q(round__isnull=True) & Q(authority__isnull=False) & ~Q(period=""))
+                | (~Q(kind="rollup") & Q(round__isnull=False) & Q(authority__isnull=True) & Q(period="")),
+                name="report_job_of_a_round_or_a_parent",
+            ),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="report_done_has_file"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.round} ({self.kind}, {self.language}) {self.status}"
+        subject = f"{self.authority} · {self.period}" if self.kind == self.Kind.ROLLUP else self.round
+        return f"{subject} ({self.kind}, {self.language}) {self.status}"
 
     @property
     def in_flight(self) -> bool:
@@ -131,6 +166,8 @@ class ReportJob(models.Model):
         return DOCX_TYPE if self.kind == self.Kind.DOCX else "application/pdf"
 
     def download_name(self) -> str:
-        """The attachment's name: the authority, the period, the document (the brief says so) and the language."""
+        """The attachment's name: the authority, the period, the document (the brief and the roll-up say so), the language."""
+        if self.kind == self.Kind.ROLLUP:
+            return f"coherence-{self.authority.slug}-{self.period}-rollup-{self.language}.{self.extension}"
         brief = "-brief" if self.kind == self.Kind.BRIEF else ""
         return f"coherence-{self.round.authority.slug}-{self.round.period}{brief}-{self.language}.{self.extension}"

@@ -6,7 +6,8 @@ broker that is down leaves the job queued (the page says it will be prepared whe
 back) and beat, the page's poll or asking again offer it anew. While a worker renders, it writes a
 heartbeat on the job; a running job whose heartbeat stopped lost its worker and is failed, so that
 the person can ask again. A public profile asks for documents of published rounds the same way
-(``public_report``), with no one as the requester.
+(``public_report``), with no one as the requester. A parent authority's roll-up report of one period
+(``rollup_report_request``, ``reports.rollup``) is a job like the others, of the parent instead of a round.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 
-from assessments.models import Round
+from assessments.models import Authority, Round
 from coherence_site.celery import publish_on_commit
 
 from .context import fingerprint, report_context, report_facts
 from .models import ReportJob, ReportJobQuerySet
 from .rendering import html_to_pdf
+from .rollup import render_rollup_html, rollup_inputs
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
@@ -62,23 +64,24 @@ def document_fingerprint(report_fingerprint: str, kind: str) -> str:
     return hashlib.sha256(f"{report_fingerprint}:{kind}:{DOCUMENT_FORMATS[kind]}".encode()).hexdigest()
 
 
-def render_report_html(round: Round, language: str, *, charts: str = "svg") -> tuple[str, str]:
+def render_report_html(round: Round, language: str, *, charts: str = "svg", public: bool = False) -> tuple[str, str]:
     """Return the report's final HTML and its fingerprint (the PDF and the preview share it).
 
     ``charts="svg"`` (the PDF, in the worker) exports the charts with kaleido's Chromium;
     ``charts="figures"`` (the preview, in a web worker) leaves them to plotly.js in the page.
+    ``public``: the published round's document for its public profile, without the counterpart's section.
     """
-    context = report_context(round, language, charts=charts)
+    context = report_context(round, language, charts=charts, public=public)
     with translation.override(language):
         return render_to_string(TEMPLATE, context), context["fingerprint"]
 
 
-def render_brief_html(round: Round, language: str) -> tuple[str, str]:
+def render_brief_html(round: Round, language: str, *, public: bool = False) -> tuple[str, str]:
     """Return the two-page brief's HTML and its fingerprint: the executive summary, then the priorities.
 
     No chart: the brief is text and one table, so that it renders in well under two seconds.
     """
-    context = report_context(round, language, charts=None)
+    context = report_context(round, language, charts=None, public=public)
     actions = [row["action"] for row in context["plan"]["actions"] if row["action"].is_open]
     context.update(
         summary=brief_summary(context["summary"]),
@@ -110,49 +113,72 @@ def brief_summary(summary: Summary) -> Summary:
     return dataclasses.replace(summary, priorities=priorities)
 
 
-def render_document(round: Round, language: str, kind: str) -> tuple[bytes, str]:
-    """Render one document of the round: its bytes and its fingerprint."""
+def render_document(round: Round, language: str, kind: str, *, public: bool = False) -> tuple[bytes, str]:
+    """Render one document of the round: its bytes and its fingerprint (``public``: for the public profile)."""
     if kind == Kind.BRIEF:
-        html, inputs_fingerprint = render_brief_html(round, language)
+        html, inputs_fingerprint = render_brief_html(round, language, public=public)
         return html_to_pdf(html), inputs_fingerprint
     if kind == Kind.DOCX:
         from .docx import report_docx
 
         # The figures' JSON (no browser): the Word file leaves charts out, but says which periods they show.
-        context = report_context(round, language, charts="figures")
+        context = report_context(round, language, charts="figures", public=public)
         with translation.override(language):
             return report_docx(context), document_fingerprint(context["fingerprint"], Kind.DOCX)
-    html, inputs_fingerprint = render_report_html(round, language)
+    html, inputs_fingerprint = render_report_html(round, language, public=public)
+    return html_to_pdf(html), inputs_fingerprint
+
+
+def render_rollup(parent: Authority, period: str, language: str) -> tuple[bytes, str]:
+    """Render the parent's roll-up report of ``period``: its PDF and its fingerprint."""
+    html, inputs_fingerprint = render_rollup_html(parent, period, language)
     return html_to_pdf(html), inputs_fingerprint
 
 
 def report_request(*, round: Round, user, language: str, kind: str = Kind.FULL) -> ReportJob:
-    """Ask for a document: a finished one for unchanged inputs, the job in flight if there is one, or a new job."""
+    """Ask for a document: a finished one for unchanged inputs, the job in flight if there is one, or a new job.
+
+    A job asked for by no one (``user`` None: ``public_report``) is a public document, without the
+    counterpart's section: its fingerprint differs from a member's, so neither file is served for the other.
+    """
     with transaction.atomic():
         report_sweep_stale()
-        current = document_fingerprint(fingerprint(_facts(round, language), language), kind)
-        reusable = (
-            ReportJob.objects.filter(
-                round=round, language=language, kind=kind, status=ReportJob.Status.DONE, fingerprint=current
-            )
-            .exclude(file="")
-            .first()
-        )
-        if reusable and reusable.file.storage.exists(reusable.file.name):
-            return reusable
-        in_flight = ReportJob.objects.in_flight().filter(round=round, language=language, kind=kind).first()
-        if in_flight:
-            if in_flight.status == ReportJob.Status.QUEUED:  # the broker was down: offer it again
-                _send(in_flight)
-            return in_flight
-        try:
-            with transaction.atomic():
-                job = ReportJob.objects.create(
-                    round=round, language=language, kind=kind, requested_by=user, fingerprint=current
-                )
-        except IntegrityError:  # a colleague asked at the same moment: theirs is the one
-            return ReportJob.objects.in_flight().get(round=round, language=language, kind=kind)
-        _send(job)
+        current = document_fingerprint(fingerprint(_facts(round, language, public=user is None), language), kind)
+        return _job_for({"round": round, "language": language, "kind": kind}, current, user)
+
+
+def rollup_report_request(*, parent: Authority, period: str, user, language: str) -> ReportJob:
+    """Ask for the parent's roll-up report of ``period``, as ``report_request`` asks for a round's document.
+
+    The caller has checked that the user may see the parent's roll-up (``territories.access.can_view_rollup``).
+    """
+    with transaction.atomic():
+        report_sweep_stale()
+        _result, _facts, current = rollup_inputs(parent, period, language)
+        subject = {"authority": parent, "period": period, "language": language, "kind": Kind.ROLLUP}
+        return _job_for(subject, current, user)
+
+
+def _job_for(subject: dict, current: str, user) -> ReportJob:
+    """The finished job of ``subject`` for the inputs ``current``, else the one in flight, else a new job.
+
+    ``subject``: the fields that say which document (a round's, or a parent's roll-up), in which language.
+    """
+    jobs = ReportJob.objects.filter(**subject)
+    reusable = jobs.filter(status=ReportJob.Status.DONE, fingerprint=current).exclude(file="").first()
+    if reusable and reusable.file.storage.exists(reusable.file.name):
+        return reusable
+    in_flight = jobs.in_flight().first()
+    if in_flight:
+        if in_flight.status == ReportJob.Status.QUEUED:  # the broker was down: offer it again
+            _send(in_flight)
+        return in_flight
+    try:
+        with transaction.atomic():
+            job = ReportJob.objects.create(**subject, requested_by=user, fingerprint=current)
+    except IntegrityError:  # a colleague asked at the same moment: theirs is the one
+        return ReportJob.objects.in_flight().get(**subject)
+    _send(job)
     return job
 
 
@@ -164,7 +190,7 @@ def public_report(round: Round, *, kind: str, language: str) -> ReportJob:
     """
     if not round.is_published:
         raise ValueError("Only a published round's reports are public.")
-    if kind not in Kind.values or language not in LANGUAGES:
+    if kind not in ReportJob.ROUND_KINDS or language not in LANGUAGES:
         raise ValueError(f"No {kind!r} report in {language!r}.")
     # Anyone may ask: after a failed public render, visitors get that failure, not a new render each,
     # until PUBLIC_RETRY_AFTER has passed.
@@ -185,9 +211,9 @@ def public_report(round: Round, *, kind: str, language: str) -> ReportJob:
     return report_request(round=round, user=None, language=language, kind=kind)
 
 
-def _facts(round: Round, language: str) -> dict:
+def _facts(round: Round, language: str, *, public: bool = False) -> dict:
     with translation.override(language):
-        return report_facts(round)
+        return report_facts(round, public=public)
 
 
 def _send(job: ReportJob) -> None:
@@ -241,14 +267,23 @@ def report_render(*, job: ReportJob, resume: bool = False) -> ReportJob:
     if resume:
         takes.append(ReportJob.Status.RUNNING)
     with transaction.atomic():
-        job = ReportJob.objects.select_for_update().select_related("round__authority", "round__version").get(pk=job.pk)
+        job = (
+            ReportJob.objects.select_for_update(of=("self",))
+            .select_related("round__authority", "round__version", "authority")
+            .get(pk=job.pk)
+        )
         if job.status not in takes:
             return job
         job.status, job.attempts = ReportJob.Status.RUNNING, job.attempts + 1
         job.started_at = job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
     with _heartbeat(job.pk):
-        content, inputs_fingerprint = render_document(job.round, job.language, job.kind)
+        if job.kind == Kind.ROLLUP:
+            content, inputs_fingerprint = render_rollup(job.authority, job.period, job.language)
+        else:
+            # A job asked for by no one is the public profile's document (``public_report``).
+            public = job.requested_by_id is None
+            content, inputs_fingerprint = render_document(job.round, job.language, job.kind, public=public)
     with transaction.atomic():
         job.fingerprint = inputs_fingerprint
         job.file.save(f"{job.pk}.{job.extension}", ContentFile(content), save=False)

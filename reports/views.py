@@ -26,7 +26,7 @@ def _language(value: str | None) -> str:
 
 
 def _kind(value: str | None) -> str:
-    return value if value in ReportJob.Kind.values else ReportJob.Kind.FULL
+    return value if value in ReportJob.ROUND_KINDS else ReportJob.Kind.FULL
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -52,7 +52,8 @@ def report_panel(request: HttpRequest, pk: int) -> HttpResponse:
     A fragment for the round page, which loads it with htmx; a page of its own otherwise.
     """
     round = access_round(request.user, pk, Capability.VIEW, rounds=Round.objects.select_related("authority"))
-    context = {"round": round, "jobs": latest_jobs(round), "kinds": ReportJob.Kind.choices}
+    kinds = [(kind.value, kind.label) for kind in ReportJob.ROUND_KINDS]
+    context = {"round": round, "jobs": latest_jobs(round), "kinds": kinds}
     return render(request, "reports/_panel.html" if _is_htmx(request) else "reports/report_panel.html", context)
 
 

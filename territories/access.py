@@ -7,7 +7,7 @@ adds three bounded views of it, each with its own condition, and nothing else:
   (any other round is a 404), answers while they have not submitted, and sees the city's answers
   to the mirrored indicators only once both sides have submitted (``comparison_open``);
 - the members of a **parent** authority see a municipality's round read-only, and count it in the
-  roll-up, only while the municipality consents for that round (``RollupConsent``);
+  roll-up, only while the municipality consents for that round to that parent (``RollupConsent``);
 - the members of two **partner** authorities see each other's DC answers and scores only once both
   approvers have confirmed the partnership.
 
@@ -68,15 +68,21 @@ def can_invite_counterpart(user, round: Round) -> bool:
 
 
 def comparison_open(counterpart: Counterpart, round: Round) -> bool:
-    """Both sides have submitted: the city's round (at least once) and the counterpart."""
-    return counterpart.submitted and round.status != Round.Status.DRAFT
+    """Both sides have submitted: the city's round (submitted or validated, not draft or returned) and the counterpart.
+
+    A returned round is open to changes again: the city's answers are hidden until it is resubmitted.
+    """
+    return counterpart.submitted and round.status in (Round.Status.SUBMITTED, Round.Status.VALIDATED)
+
+
+def follows_comparison(user, counterpart: Counterpart, round: Round) -> bool:
+    """The counterpart, and whoever may see the round (its members, reviewers): they see the comparison once open."""
+    return counterpart.user_id == user.pk or can(user, Capability.VIEW, round)
 
 
 def can_see_comparison(user, counterpart: Counterpart, round: Round) -> bool:
     """Once both have submitted: the counterpart, and whoever may see the round (its members, reviewers)."""
-    if not comparison_open(counterpart, round):
-        return False
-    return counterpart.user_id == user.pk or can(user, Capability.VIEW, round)
+    return comparison_open(counterpart, round) and follows_comparison(user, counterpart, round)
 
 
 def require_counterpart(user, round_id: int) -> Counterpart:
@@ -90,21 +96,16 @@ def require_counterpart(user, round_id: int) -> Counterpart:
 # --- the parent authority ------------------------------------------------------------------------
 
 
-def consented_rounds(user):
-    """The rounds the user sees as a member of their parent authority: children's rounds with consent."""
-    if not user.is_authenticated:
-        return Round.objects.none()
-    parents = Membership.objects.filter(user=user).values("authority_id")
-    return Round.objects.filter(authority__parent_id__in=parents, pk__in=RollupConsent.objects.values("round_id"))
-
-
 def parent_may_view(user, round: Round) -> bool:
-    """Whether the user is a member of the round's parent authority and the municipality consents for this round."""
+    """Whether the user is a member of the round's parent authority and the municipality consents for this round.
+
+    A consent is to one parent (``RollupConsent.parent``): it does not follow the municipality to another.
+    """
     parent_id = round.authority.parent_id
     return (
         parent_id is not None
         and is_member(user, parent_id)
-        and RollupConsent.objects.filter(round_id=round.pk).exists()
+        and RollupConsent.objects.filter(round_id=round.pk, parent_id=parent_id).exists()
     )
 
 

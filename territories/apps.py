@@ -16,4 +16,4 @@ class TerritoriesConfig(AppConfig):
 
         from . import api, counterpart_panels, demo, partnership_panels, region_panels  # noqa: F401
 
-        slots.DEMO_DATA.register(demo.seed)
+        slots.DEMO_DATA.register(demo.seed, order=50)  # first: the other apps then find its municipalities

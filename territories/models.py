@@ -104,6 +104,8 @@ class RollupConsent(models.Model):
     round = models.OneToOneField(
         Round, on_delete=models.CASCADE, related_name="rollup_consent", verbose_name=_("round")
     )
+    # The parent the consent was given to: it follows the municipality to no other parent.
+    parent = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+", verbose_name=_("shared with"))
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("given by")
     )
@@ -137,13 +139,23 @@ class Partnership(models.Model):
     )
     proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
     first_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed for the authority by"),
     )
-    first_confirmed_at = models.DateTimeField(null=True, blank=True)
+    first_confirmed_at = models.DateTimeField(_("confirmed for the authority"), null=True, blank=True)
     second_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed for the partner by"),
     )
-    second_confirmed_at = models.DateTimeField(null=True, blank=True)
+    second_confirmed_at = models.DateTimeField(_("confirmed for the partner"), null=True, blank=True)
 
     objects = PartnershipQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from assessments.access import AccessDenied
 from assessments.models import Authority, Membership, Round
-from assessments.uploads import check_link, check_upload
+from assessments.uploads import check_link, check_upload, delete_files_on_commit, save_with_upload
 from indicators.models import Indicator
 from indicators.rules import LEVELS
 from outbox.services import mail_queue
@@ -65,12 +65,18 @@ def _lock_round(round: Round) -> Round:
 
 
 def mirrored_indicators(round: Round):
-    """The indicators the round's counterpart answers, in catalogue order (its version's mirrored ones)."""
+    """The indicators the round's counterpart answers, in catalogue order (its version's mirrored ones).
+
+    Those of a dimension the city left out of the round are not asked: there would be nothing to compare.
+    """
     return (
         Indicator.objects.filter(version_id=round.version_id)
         .mirrored()
+        .exclude(
+            dimension__in=Round.omitted_dimensions.through.objects.filter(round_id=round.pk).values("dimension_id")
+        )
         .select_related("dimension")
-        .order_by("dimension__order", "dimension__code", "order", "code")
+        .in_catalogue_order()
     )
 
 
@@ -107,10 +113,19 @@ def counterpart_invite(
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if created:
-        user = User(username=email[:150], email=email, first_name=name[:150])
-        user.set_unusable_password()
-        user.save()
-    elif Membership.objects.filter(user=user, authority_id=round.authority_id).exists():
+        try:
+            with transaction.atomic():  # a savepoint: a taken user name, or the same person invited at once, is no 500
+                user = User(username=email[:150], email=email, first_name=name[:150])
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError as taken:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                raise TerritoryError(
+                    _("An account with this user name already exists; ask an administrator.")
+                ) from taken
+            created = False
+    if not created and Membership.objects.filter(user=user, authority_id=round.authority_id).exists():
         raise TerritoryError(_("A member of %(authority)s cannot be its counterpart.") % {"authority": round.authority})
     counterpart = Counterpart.objects.create(
         round=round, user=user, level=level, organisation=organisation, invited_by=actor
@@ -129,6 +144,23 @@ def counterpart_invite(
             recipients=[email],
         )
     return counterpart
+
+
+@transaction.atomic
+def counterpart_withdraw(*, counterpart: Counterpart, actor) -> None:
+    """Withdraw a counterpart's invitation (a mistyped one, say) before they submit: whoever may invite one.
+
+    The counterpart role and its answers go; the person's account stays.
+    """
+    round = _lock_round(counterpart.round)  # the round first, as counterpart_invite locks it
+    found = Counterpart.objects.select_for_update().filter(pk=counterpart.pk).first()
+    if found is None:
+        raise TerritoryError(_("This invitation has been withdrawn meanwhile."))
+    if not access.can_invite_counterpart(actor, round):
+        raise AccessDenied(_("Only an approver of the authority or a programme reviewer can withdraw the invitation."))
+    if found.submitted:
+        raise TerritoryError(_("The counterpart has submitted their answers: the invitation cannot be withdrawn."))
+    found.delete()  # its answers go with it (CASCADE)
 
 
 def _lock_counterpart(counterpart: Counterpart, actor) -> Counterpart:
@@ -205,7 +237,13 @@ def rollup_consent_give(*, round: Round, actor) -> RollupConsent:
         raise AccessDenied(_("Only an approver of %(authority)s can decide this.") % {"authority": round.authority})
     if round.authority.parent_id is None:
         raise TerritoryError(_("%(authority)s is not part of a region or province.") % {"authority": round.authority})
-    consent, _created = RollupConsent.objects.get_or_create(round=round, defaults={"given_by": actor})
+    parent_id = round.authority.parent_id
+    consent = RollupConsent.objects.filter(round=round).first()
+    if consent is None:
+        return RollupConsent.objects.create(round=round, parent_id=parent_id, given_by=actor)
+    if consent.parent_id != parent_id:  # a consent to a former parent: given again, to the new one
+        consent.parent_id, consent.given_by, consent.given_at = parent_id, actor, timezone.now()
+        consent.save(update_fields=["parent", "given_by", "given_at"])
     return consent
 
 
@@ -235,13 +273,14 @@ def partnership_propose(*, authority: Authority, partner: Authority, actor, desc
     side = {"first_confirmed_by": actor, "first_confirmed_at": now}
     if authority.pk == second.pk:
         side = {"second_confirmed_by": actor, "second_confirmed_at": now}
-    return Partnership.objects.create(
-        first=first,
-        second=second,
-        description=_text(description, empty=None, limit=TEXT_MAX),
-        proposed_by=actor,
-        **side,
-    )
+    description = _text(description, empty=None, limit=TEXT_MAX)
+    try:
+        with transaction.atomic():  # a savepoint: the same pair proposed at the same moment is a refusal, not a 500
+            return Partnership.objects.create(
+                first=first, second=second, description=description, proposed_by=actor, **side
+            )
+    except IntegrityError as duplicate:
+        raise TerritoryError(_("These two authorities already have a partnership.")) from duplicate
 
 
 def _lock_partnership(partnership: Partnership) -> Partnership:
@@ -271,7 +310,7 @@ def partnership_end(*, partnership: Partnership, actor) -> None:
     access.require_partner_side(actor, partnership)
     files = [e.file for e in partnership.evidence.exclude(file="")]
     partnership.delete()
-    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+    delete_files_on_commit(*files)
 
 
 @transaction.atomic
@@ -296,15 +335,7 @@ def partnership_evidence_add(
     if bool(file) == bool(url):
         raise TerritoryError(_("Give either a file or a link."))
     evidence = PartnershipEvidence(partnership=partnership, authority_id=side, title=title, url=url, added_by=actor)
-    if file:
-        evidence.filename = file.name[-255:]
-        evidence.file.save(file.name, file, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        if evidence.file:
-            evidence.file.delete(save=False)
-        raise
+    save_with_upload(evidence, "file", file)
     return evidence
 
 
@@ -314,7 +345,5 @@ def partnership_evidence_remove(*, evidence: PartnershipEvidence, actor) -> None
     _lock_partnership(evidence.partnership)  # refused if the partnership ended meanwhile
     if not Membership.objects.filter(user=actor, authority_id=evidence.authority_id).exists():
         raise AccessDenied(_("Only members of the partner that shared it can remove it."))
-    file = evidence.file if evidence.file else None
     evidence.delete()
-    if file:
-        transaction.on_commit(lambda: file.delete(save=False))
+    delete_files_on_commit(evidence.file)

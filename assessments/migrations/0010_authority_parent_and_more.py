@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='authority',
             name='parent',
-            field=models.ForeignKey(blank=True, help_text="The region or province this authority belongs to. With its consent, round by round, the parent's members see its validated results.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='assessments.authority', verbose_name='part of'),
+            field=models.ForeignKey(blank=True, help_text="The region or province this authority belongs to. With its consent, round by round, the parent's members see a shared round read-only (answers, justifications and the names of the evidence), in any status, and its validated scores count in the parent's roll-up.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='assessments.authority', verbose_name='part of'),
         ),
         migrations.AddConstraint(
             model_name='authority',

@@ -256,8 +256,9 @@ def test_a_stale_pdf_is_not_served_after_a_plan_change(validated, quito, django_
 
 # The render without a plan (tests/reports/test_reports.py), plus the plan's links and updates and
 # the levels of the linked indicators (answers and review items of the origin and this round);
-# + 1 + 3 for who took part (the evidence other apps keep, the consultations, the survey and its answers).
-RENDER_WITH_PLAN = {"draft": 8 + 4 + 3 + 1 + 3, "validated": 9 + 4 + 3 + 1 + 3}
+# + 1 + 3 for who took part (the evidence other apps keep, the consultations, the survey and its answers);
+# + 1 for the round's national or regional counterpart (none here).
+RENDER_WITH_PLAN = {"draft": 8 + 4 + 3 + 1 + 3 + 1, "validated": 9 + 4 + 3 + 1 + 3 + 1}
 
 
 @pytest.mark.parametrize("actions", [1, 6])

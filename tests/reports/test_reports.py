@@ -229,8 +229,10 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
 # that discussed an indicator), and the report the round's consultations, its survey with its number of
 # responses, and the survey's answers; a round with consultations adds their groups, indicators and
 # dimensions, three more (tests/reports/test_participation_section.py), none here.
-RENDER_QUERIES = {"draft": 8 + 2 + 1 + 3, "validated": 9 + 3 + 1 + 3}
-FACTS_QUERIES = 7 + 2 + 1 + 3
+# Then the round's national or regional counterpart (none here); once both sides have submitted, its
+# answers and the mirrored indicators, two more (tests/reports/test_counterpart_section.py).
+RENDER_QUERIES = {"draft": 8 + 2 + 1 + 3 + 1, "validated": 9 + 3 + 1 + 3 + 1}
+FACTS_QUERIES = 7 + 2 + 1 + 3 + 1
 
 
 def _loaded(round: Round) -> Round:
