@@ -2,7 +2,8 @@
 
 The round page gets a "Partner territories" section: the authority's confirmed partners, with links
 to the partnership pages, and, for its approvers, the proposals still waiting for a confirmation.
-Nothing when there is none of either. One query for the partnerships (the user's scope,
+With none of either it says so and links to the partnerships page, where approvers propose one
+(the main menu has no room for it). One query for the partnerships (the user's scope,
 ``access.partnerships_of``), and one more only when a proposal waits (whether the user approves).
 """
 
@@ -31,8 +32,6 @@ def round_page_section(request, round: Round) -> str:
         ).exists()
     ):
         pending = []
-    if not confirmed and not pending:
-        return ""
 
     def partner(p):
         return p.partner_of(authority_id)

@@ -1,7 +1,7 @@
 """The round page's "Partner territories" section: confirmed partners for whoever sees the round, proposals for approvers.
 
 Quito's round is shown; Quito has a confirmed partnership with Tuscany, and Lima has proposed one
-to Quito. Nothing shows when there is neither, and the section costs the same few queries for one
+to Quito. With neither, the section says so and links to the partnerships page; and the section costs the same few queries for one
 partnership or many.
 """
 
@@ -38,9 +38,14 @@ def partners(quito, submitted):
     return {"confirmed": confirmed, "proposed": proposed, "tuscany": tuscany, "lima": lima}
 
 
-def test_a_round_of_an_authority_without_partnerships_shows_no_section(client, quito, submitted, reviewer):
+def test_a_round_of_an_authority_without_partnerships_says_so_and_leads_to_the_partnerships_page(
+    client, quito, submitted, reviewer
+):
+    # The main menu has no room for partner territories: the round page is where approvers find them.
     for user in (quito.editor, quito.approver, reviewer):
-        assert 'id="partners"' not in _page(client, user, submitted)
+        page = _page(client, user, submitted)
+        assert "has no partner territory yet" in page
+        assert reverse("partnership_list") in page
 
 
 def test_members_see_the_confirmed_partners_with_links(client, quito, submitted, partners):
@@ -65,7 +70,9 @@ def test_an_approver_sees_their_own_proposal_waiting_for_the_partner(client, qui
     page = _page(client, quito.approver, submitted)
     assert "Proposals waiting for the partner:" in page
     assert reverse("partnership_detail", args=[proposal.pk]) in page
-    assert 'id="partners"' not in _page(client, quito.editor, submitted)
+    editor_page = _page(client, quito.editor, submitted)  # an editor does not confirm: no proposal, no partner yet
+    assert reverse("partnership_detail", args=[proposal.pk]) not in editor_page
+    assert "has no partner territory yet" in editor_page
 
 
 def test_a_reviewer_sees_the_confirmed_partners_only(client, submitted, reviewer, partners):
