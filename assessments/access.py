@@ -39,6 +39,7 @@ class Capability(StrEnum):
     SUBMIT = "submit"  # sign off for the authority
     CONSENT = "consent"  # give or withdraw consent to publish
     REVIEW = "review"  # review, return, validate
+    COMMENT = "comment"  # write in the indicators' comment threads, resolve and reopen them
     OPEN_ROUND = "open_round"  # open a round for the authority (statuses do not apply)
     EDIT_AUTHORITY = "edit_authority"  # the authority's profile: its logo (statuses do not apply)
 
@@ -54,6 +55,7 @@ EVERY = frozenset(Round.Status.values)
 OPEN = frozenset({Round.Status.DRAFT, Round.Status.RETURNED})  # answers can change
 DRAFT = frozenset({Round.Status.DRAFT})
 SHARED = EVERY - DRAFT  # a draft stays with its authority until submitted
+UNDER_WAY = EVERY - {Round.Status.VALIDATED}  # threads close with validation and stay as history
 
 _MEMBER = {
     Capability.VIEW: EVERY,
@@ -61,6 +63,7 @@ _MEMBER = {
     Capability.EDIT_ANSWERS: OPEN,
     Capability.EDIT_EVIDENCE: OPEN,
     Capability.TOGGLE_DIMENSIONS: DRAFT,
+    Capability.COMMENT: UNDER_WAY,
 }
 
 # The one table: role → capability → the round statuses in which the role may use it.
@@ -77,12 +80,14 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.VIEW: SHARED,
         Capability.DOWNLOAD: SHARED,
         Capability.REVIEW: SHARED,
+        Capability.COMMENT: SHARED & UNDER_WAY,
     },
     ProgrammeRole.ADMINISTRATOR: {
         **_MEMBER,
         Capability.SUBMIT: EVERY,
         Capability.CONSENT: EVERY,
         Capability.REVIEW: EVERY,
+        Capability.COMMENT: UNDER_WAY,
         Capability.OPEN_ROUND: EVERY,
         Capability.EDIT_AUTHORITY: EVERY,
     },
@@ -102,6 +107,7 @@ def _refusal(capability: Capability, authority: Authority) -> str:
         Capability.SUBMIT: _("Only an approver of %(authority)s can submit."),
         Capability.CONSENT: _("Only an approver of %(authority)s can decide on publication."),
         Capability.REVIEW: _("Only programme reviewers can review rounds."),
+        Capability.COMMENT: _("The comment threads of a validated round are closed."),
         Capability.OPEN_ROUND: _("Only an approver of %(authority)s can open a round."),
         Capability.EDIT_AUTHORITY: _("Only an approver of %(authority)s can change its logo."),
     }

@@ -483,6 +483,103 @@ class StatusEvent(models.Model):
         return f"{self.round}: {self.from_status or '-'} → {self.to_status}"
 
 
+class ThreadQuerySet(models.QuerySet):
+    def open(self) -> ThreadQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+    def with_comments(self) -> ThreadQuerySet:
+        """With their indicator, who resolved them, and their comments (oldest first) with authors and mentions."""
+        comments = Comment.objects.select_related("author").prefetch_related("mentions").order_by("at", "id")
+        return self.select_related("indicator__dimension", "resolved_by").prefetch_related(
+            models.Prefetch("comments", queryset=comments)
+        )
+
+
+class Thread(models.Model):
+    """A conversation on one indicator of a round, between the city's officials and the reviewer.
+
+    An indicator has at most one open thread at a time (a database constraint): a new comment, or a
+    reviewer's return comment, continues it; once resolved, the next comment starts a new one.
+    Threads are never deleted or overwritten; they stay with the round through every review cycle.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="threads", verbose_name=_("round"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator"))
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("comment thread")
+        verbose_name_plural = _("comment threads")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "indicator"],
+                condition=Q(resolved_at__isnull=True),
+                name="thread_one_open_per_indicator",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_by__isnull=True)
+                | Q(resolved_at__isnull=False, resolved_by__isnull=False),
+                name="thread_resolved_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.indicator.code} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class Comment(models.Model):
+    """One message of a thread. ``kind`` says whether a review's return or validation wrote it."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        RETURN = "return", _("Returned with this comment")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments", verbose_name=_("thread"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.COMMENT)
+    cycle = models.PositiveSmallIntegerField(
+        _("review cycle"), help_text=_("The round's submissions when it was written (0: before the first).")
+    )
+    at = models.DateTimeField(_("written"), auto_now_add=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("people mentioned")
+    )
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="comment_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.thread}: {self.body[:40]}"
+
+
+def threads_by_indicator(round: Round, indicators=None) -> dict[int, list[Thread]]:
+    """The round's threads with their comments, by indicator id (open first, then newest): two queries in all."""
+    threads = (
+        Thread.objects.filter(round=round).with_comments().order_by(F("resolved_at").desc(nulls_first=True), "-id")
+    )
+    if indicators is not None:
+        threads = threads.filter(indicator__in=indicators)
+    found: dict[int, list[Thread]] = {}
+    for thread in threads:
+        found.setdefault(thread.indicator_id, []).append(thread)
+    return found
+
+
 class AnswerRevision(models.Model):
     """One change to an answer: who, when, the state before and after."""
 

@@ -7,6 +7,7 @@ Every function here is one transaction: it either does all it says or nothing. R
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from .models import (
     Answer,
     AnswerRevision,
     Authority,
+    Comment,
     Evidence,
     Membership,
     ReviewItem,
@@ -39,6 +41,7 @@ from .models import (
     ScoreSnapshot,
     SnapshotDimension,
     StatusEvent,
+    Thread,
 )
 from .sheet import answer_sheet
 from .uploads import check_logo, delete_files_on_commit, save_with_upload
@@ -416,6 +419,14 @@ def round_problems(round: Round) -> list[MissingItem]:
             and not sheet.has_evidence(indicator)
         ):
             problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
+        elif (
+            answer.response == Answer.Response.LEVEL
+            and answer.level >= indicator.justification_from_level
+            and not answer.justification.strip()
+        ):
+            problems.append(
+                MissingItem(indicator, _("level %(level)d needs a justification") % {"level": answer.level})
+            )
     return problems
 
 
@@ -464,9 +475,17 @@ class ReviewAction:
     ALL = (SAVE, RETURN, VALIDATE)
 
 
+def _codes(indicators) -> str:
+    return ", ".join(sorted(indicator.code for indicator in indicators))
+
+
 @transaction.atomic
-def round_review(*, round: Round, actor, decisions: dict[int, Decision], action: str) -> Round:
-    """Record the reviewer's decisions (indicator id → Decision), then save, return or validate."""
+def round_review(*, round: Round, actor, decisions: dict[int, Decision], action: str, note: str = "") -> Round:
+    """Record the reviewer's decisions (indicator id → Decision), then save, return or validate.
+
+    A return writes each returned indicator's comment into its thread (continuing the open one);
+    a validation keeps the reviewer's ``note`` in the history.
+    """
     round = _lock(round)
     access.require(actor, Capability.REVIEW, round)
     if round.status != Round.Status.SUBMITTED:
@@ -485,8 +504,16 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
     if action == ReviewAction.RETURN:
         if not to_return:
             raise WorkflowError(_("Tick at least one indicator to return."))
-        if any(not decisions[pk].comment.strip() for pk in to_return):
-            raise WorkflowError(_("Every returned indicator needs a comment saying what to change."))
+        silent = [indicators[pk] for pk in to_return if not decisions[pk].comment.strip()]
+        if silent:
+            raise WorkflowError(
+                ngettext(
+                    "%(codes)s: a returned indicator needs a comment saying what to change.",
+                    "%(codes)s: each returned indicator needs a comment saying what to change.",
+                    len(silent),
+                )
+                % {"codes": _codes(silent)}
+            )
 
     for pk, indicator in indicators.items():
         decision = decisions.get(pk)
@@ -518,11 +545,12 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
             item.save()
 
     if action == ReviewAction.RETURN:
-        codes = ", ".join(indicators[pk].code for pk in sorted(to_return, key=lambda pk: indicators[pk].code))
-        _change_status(round, Round.Status.RETURNED, actor, note=codes)
+        for pk in to_return:
+            _comment(round, indicators[pk], actor, decisions[pk].comment.strip(), kind=Comment.Kind.RETURN)
+        _change_status(round, Round.Status.RETURNED, actor, note=_codes(indicators[pk] for pk in to_return))
         _notify(round, "returned", _members(round))
     elif action == ReviewAction.VALIDATE:
-        _change_status(round, Round.Status.VALIDATED, actor, validated_at=timezone.now())
+        _change_status(round, Round.Status.VALIDATED, actor, note=note.strip(), validated_at=timezone.now())
         snapshot_take(round=round)
         _notify(round, "validated", _members(round))
     return round
@@ -586,6 +614,73 @@ def round_set_consent(*, round: Round, actor, consent: bool) -> Round:
     return round
 
 
+# --- comment threads ---------------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+def _mentioned(round: Round, body: str, author) -> list:
+    """The people ``@username`` names in ``body`` who may see the round (anyone else: nothing happens)."""
+    names = {name.rstrip(".") for name in MENTION.findall(body)}
+    if not names:
+        return []
+    people = get_user_model().objects.filter(username__in=names, is_active=True).exclude(pk=author.pk)
+    return [person for person in people if access.can(person, Capability.VIEW, round)]
+
+
+def _comment(round: Round, indicator: Indicator, actor, body: str, *, kind: str = Comment.Kind.COMMENT) -> Comment:
+    thread = Thread.objects.select_for_update().open().filter(round=round, indicator=indicator).first()
+    if thread is None:
+        thread = Thread.objects.create(round=round, indicator=indicator)
+    comment = Comment.objects.create(thread=thread, author=actor, body=body, kind=kind, cycle=round.submission_count)
+    mentioned = _mentioned(round, body, actor)
+    if mentioned:
+        comment.mentions.set(mentioned)
+        _notify_mention(comment, [person.email for person in mentioned if person.email])
+    return comment
+
+
+@transaction.atomic
+def comment_add(*, round: Round, indicator: Indicator, actor, body: str) -> Comment:
+    """Write in the indicator's thread: continue the open one, or start one. ``@username`` mentions members."""
+    round = _lock(round)
+    access.require(actor, Capability.COMMENT, round)
+    if indicator.version_id != round.version_id:
+        raise WorkflowError(_("This indicator is not part of the round's catalogue."))
+    body = body.strip()
+    if not body:
+        raise WorkflowError(_("Write a comment first."))
+    return _comment(round, indicator, actor, body)
+
+
+@transaction.atomic
+def thread_resolve(*, thread: Thread, actor) -> Thread:
+    """Mark a thread resolved: it leaves the round's list of open threads; the next comment starts a new one."""
+    round = _lock(thread.round)
+    access.require(actor, Capability.COMMENT, round)
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not thread.is_open:
+        raise WorkflowError(_("This thread is already resolved."))
+    thread.resolved_at, thread.resolved_by = timezone.now(), actor
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    return thread
+
+
+@transaction.atomic
+def thread_reopen(*, thread: Thread, actor) -> Thread:
+    """Open a resolved thread again, unless the indicator has another open thread by now."""
+    round = _lock(thread.round)
+    access.require(actor, Capability.COMMENT, round)
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if thread.is_open:
+        return thread
+    if Thread.objects.open().filter(round=round, indicator_id=thread.indicator_id).exists():
+        raise WorkflowError(_("This indicator already has an open thread; continue that one."))
+    thread.resolved_at, thread.resolved_by = None, None
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    return thread
+
+
 # --- mail --------------------------------------------------------------------------------------
 
 
@@ -612,3 +707,18 @@ def _notify(round: Round, event: str, recipients: list[str]) -> None:
     subject = render_to_string("assessments/email/subject.txt", context).strip()
     body = render_to_string("assessments/email/status_changed.txt", context)
     mail_queue(subject=subject, body=body, recipients=recipients)
+
+
+def _notify_mention(comment: Comment, recipients: list[str]) -> None:
+    """Mail the people a comment mentions, once it commits."""
+    if not recipients:
+        return
+    context = {
+        "comment": comment,
+        "thread": comment.thread,
+        "round": comment.thread.round,
+        "site_url": settings.SITE_URL,
+    }
+    subject = render_to_string("assessments/email/mentioned_subject.txt", context).strip()
+    body = render_to_string("assessments/email/mentioned.txt", context)
+    mail_queue(subject=subject, body=body, recipients=sorted(set(recipients)))

@@ -35,6 +35,7 @@ from .models import (
     StatusEvent,
     answer_changes,
     is_reviewer,
+    threads_by_indicator,
 )
 from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, request_sheet, round_scores, score_rows
 from .uploads import LOGO_CONTENT_TYPES, data_uri, file_response
@@ -220,6 +221,7 @@ def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | 
         .prefetch_related("evidence")
     }
     reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round, indicator__in=indicators)}
+    threads = threads_by_indicator(round, indicators)
     cards = []
     for indicator in indicators:
         answer = answers.get(indicator.pk)
@@ -229,6 +231,7 @@ def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | 
                 "indicator": indicator,
                 "answer": answer,
                 "review": reviews.get(indicator.pk),
+                "threads": threads.get(indicator.pk, []),
                 "editable": editable,
                 "form": AnswerForm(indicator=indicator, initial=AnswerForm.initial_for(answer), prefix=indicator.code),
                 "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence"),
@@ -268,6 +271,7 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "cards": cards,
             "progress": progress,
             "can_edit": can_edit,
+            "can_comment": access.can(request.user, Capability.COMMENT, round),
             "previous_code": codes[position - 1] if position > 0 else None,
             "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         },

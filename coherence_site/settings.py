@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "plans",
     "participation",
     "territories",
+    "collaboration",
     "reports",
     "dashboard",
     "outbox",

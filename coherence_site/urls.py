@@ -32,6 +32,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("participation/", include("participation.urls")),
     path("territories/", include("territories.urls")),
+    path("work/", include("collaboration.urls")),
     path("survey/", include("participation.public_urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),

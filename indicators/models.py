@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from .rules import (
     EVIDENCE_FROM_LEVEL,
     HIGHEST_LEVEL,
+    JUSTIFICATION_FROM_LEVEL,
     LEVELS,
     LOWEST_LEVEL,
     MIRRORED_DIMENSIONS,
@@ -199,6 +200,11 @@ class Indicator(models.Model):
     evidence_from_level = models.PositiveSmallIntegerField(
         _("evidence required from level"), default=EVIDENCE_FROM_LEVEL
     )
+    justification_from_level = models.PositiveSmallIntegerField(
+        _("justification required from level"),
+        default=JUSTIFICATION_FROM_LEVEL,
+        help_text=_("An answer at this level or above cannot be submitted without a justification."),
+    )
     sdg_targets = models.ManyToManyField(
         SdgTarget, related_name="indicators", blank=True, verbose_name=_("SDG targets")
     )
@@ -232,6 +238,12 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(evidence_from_level__gte=LOWEST_LEVEL + 1, evidence_from_level__lte=HIGHEST_LEVEL),
                 name="indicator_evidence_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    justification_from_level__gte=LOWEST_LEVEL + 1, justification_from_level__lte=HIGHEST_LEVEL
+                ),
+                name="indicator_justification_level_range",
             ),
         ]
 

@@ -62,6 +62,10 @@ MAX_POINTS = HIGHEST_LEVEL * POINTS_PER_LEVEL
 # ``evidence_from_level``); evidence coverage counts the answers at this level or more.
 EVIDENCE_FROM_LEVEL = 2
 
+# The level from which an answer needs a justification unless the indicator names another (its
+# ``justification_from_level``): a claim of operational practice or more must say why.
+JUSTIFICATION_FROM_LEVEL = 3
+
 
 class Band(TextChoices):
     """The bands a score falls in, lowest first."""

@@ -1,7 +1,7 @@
-"""Layers hold: indicators ← assessments ← plans, participation, territories ← reports, dashboard.
+"""Layers hold: indicators ← assessments ← plans, participation, territories, collaboration ← reports, dashboard.
 
-A lower app never reaches up. plans/, participation/ and territories/ stand side by side above
-assessments/: none imports another.
+A lower app never reaches up. plans/, participation/, territories/ and collaboration/ stand side by
+side above assessments/: none imports another.
 
 The apps above assessments/ show their parts on its pages by filling its slots
 (``assessments.slots``): the round page's report section loads the reports app's own URL (an htmx
@@ -21,12 +21,11 @@ from tests.world import make_city
 
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
+PEERS = {"plans", "participation", "territories", "collaboration"}
 ABOVE = {
-    "indicators": {"assessments", "plans", "participation", "territories", "reports", "dashboard"},
-    "assessments": {"plans", "participation", "territories", "reports", "dashboard"},
-    "plans": {"participation", "territories", "reports", "dashboard"},
-    "participation": {"plans", "territories", "reports", "dashboard"},
-    "territories": {"plans", "participation", "reports", "dashboard"},
+    "indicators": {"assessments", *PEERS, "reports", "dashboard"},
+    "assessments": {*PEERS, "reports", "dashboard"},
+    **{peer: (PEERS - {peer}) | {"reports", "dashboard"} for peer in PEERS},
 }
 
 

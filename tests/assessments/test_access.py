@@ -67,12 +67,13 @@ def test_an_editor_may_change_answers_of_an_open_round_but_not_sign_it(draft, qu
         Capability.EDIT_ANSWERS,
         Capability.EDIT_EVIDENCE,
         Capability.TOGGLE_DIMENSIONS,
+        Capability.COMMENT,
     }
     assert Capability.SUBMIT in access.capabilities(quito.approver, draft)
 
 
-def test_a_locked_round_is_read_only_to_its_own_members(submitted, quito):
-    assert access.capabilities(quito.editor, submitted) == {Capability.VIEW, Capability.DOWNLOAD}
+def test_a_locked_round_is_read_only_to_its_own_members_who_may_still_discuss_it(submitted, quito):
+    assert access.capabilities(quito.editor, submitted) == {Capability.VIEW, Capability.DOWNLOAD, Capability.COMMENT}
     assert not Round.objects.editable_by(quito.approver).exists()
 
 
