@@ -1,3 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("collaboration.assignment_urls")),
+    path("", include("collaboration.workbook_urls")),
+]

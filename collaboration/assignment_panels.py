@@ -1,0 +1,1 @@
+"""The round page and home page sections about assignments (assessments.slots)."""

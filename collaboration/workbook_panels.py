@@ -1,0 +1,1 @@
+"""The round page section about the offline workbook (assessments.slots)."""
