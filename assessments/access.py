@@ -152,6 +152,15 @@ def capabilities(user, round: Round) -> frozenset[Capability]:
     return frozenset(capability for capability in Capability if _granted(roles, capability, round.status))
 
 
+def request_capabilities(request, round: Round) -> frozenset[Capability]:
+    """``capabilities`` of the request's user on the round, asked once per request: the page and its slots share it."""
+    from . import slots  # slots imports nothing of assessments; kept local to keep this module's imports to models
+
+    return slots.per_request(
+        request, ("assessments", "capabilities", round.pk), lambda: capabilities(request.user, round)
+    )
+
+
 def can(user, capability: Capability, round: Round) -> bool:
     """Whether the user may do ``capability`` to the round now."""
     return capability in capabilities(user, round)

@@ -151,7 +151,15 @@ class LogoForm(forms.Form):
 
 
 class ReviewDecisionForm(forms.Form):
-    """The reviewer's decision on one indicator (a prefix per indicator on the review page)."""
+    """The reviewer's decision on one indicator (a prefix per indicator on the review page).
+
+    The review page lays its indicators out beside the forms of their threads and panels, which
+    cannot nest: every field names the one review form (the HTML ``form`` attribute, ``FORM_ID``).
+    ``returning``: the reviewer returns the ticked indicators, so a ticked one needs a comment (the
+    service refuses it too; here the error lands at the indicator's field).
+    """
+
+    FORM_ID = "review-form"
 
     validated_level = forms.TypedChoiceField(
         label=_("Validated level"),
@@ -160,6 +168,7 @@ class ReviewDecisionForm(forms.Form):
         empty_value=None,
         choices=[("", _("Same as the city"))]
         + [(str(level.value), f"{level.value} · {level.label}") for level in Level],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     na_accepted = forms.TypedChoiceField(
         label=_("N/A"),
@@ -180,6 +189,18 @@ class ReviewDecisionForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+    def __init__(self, *args, returning: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returning = returning
+        for field in self.fields.values():
+            field.widget.attrs["form"] = self.FORM_ID
+
+    def clean(self):
+        data = super().clean()
+        if self.returning and data.get("send_back") and not data.get("comment", "").strip():
+            self.add_error("comment", _("A returned indicator needs a comment saying what to change."))
+        return data
 
     def decision(self) -> Decision:
         data = self.cleaned_data
@@ -294,3 +315,17 @@ class RoundCreateForm(forms.Form):
             else:
                 cleaned["start_from"] = start
         return cleaned
+
+
+COMMENT_MAX_LENGTH = 5000
+
+
+class CommentForm(forms.Form):
+    """A comment in an indicator's thread; ``@username`` mentions a colleague."""
+
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a comment first.")},
+    )

@@ -43,7 +43,7 @@ from .models import (
     StatusEvent,
     Thread,
 )
-from .sheet import answer_sheet
+from .sheet import AnswerSheet, answer_sheet
 from .uploads import check_logo, delete_files_on_commit, save_with_upload
 
 LEVEL_RANGE = {"lowest": LOWEST_LEVEL, "highest": HIGHEST_LEVEL}
@@ -238,7 +238,8 @@ def _change_status(round: Round, new: str, actor, note: str = "", **fields: Any)
     StatusEvent.objects.create(round=round, from_status=old, to_status=new, actor=actor, note=note)
 
 
-def _ensure_indicator_editable(round: Round, indicator: Indicator) -> None:
+def indicator_ensure_editable(round: Round, indicator: Indicator) -> None:
+    """Refuse (WorkflowError) a change to the indicator's answer in the round as it is now (its status, its returns)."""
     if indicator.version_id != round.version_id:
         raise WorkflowError(_("This indicator is not part of the round's catalogue."))
     if not round.is_editable:
@@ -299,7 +300,7 @@ def answer_save(
         committed = Answer.objects.filter(round=round, indicator=indicator, save_id=save_id).first()
         if committed is not None:
             return committed
-    _ensure_indicator_editable(round, indicator)
+    indicator_ensure_editable(round, indicator)
     if response != Answer.Response.LEVEL:
         level = None
     if response == Answer.Response.LEVEL and level not in LEVELS:
@@ -359,7 +360,7 @@ def evidence_add(
     """Attach a file or a link to an answer (creating the answer if it has none yet)."""
     round = _lock(round)
     access.require(actor, Capability.EDIT_EVIDENCE, round)
-    _ensure_indicator_editable(round, indicator)
+    indicator_ensure_editable(round, indicator)
     if bool(file) == bool(url):
         raise WorkflowError(_("Give either a file or a link."))
     answer, _created = Answer.objects.get_or_create(round=round, indicator=indicator)
@@ -375,7 +376,7 @@ def evidence_remove(*, evidence: Evidence, actor) -> None:
     answer = evidence.answer
     round = _lock(answer.round)
     access.require(actor, Capability.EDIT_EVIDENCE, round)
-    _ensure_indicator_editable(round, answer.indicator)
+    indicator_ensure_editable(round, answer.indicator)
     old = answer.state()
     evidence.delete()
     _record_revision(answer, actor, old, answer.state())
@@ -401,9 +402,9 @@ def _not_confirmed(round: Round) -> str:
     return _("carried over from %(period)s, not confirmed yet") % {"period": round.started_from.period}
 
 
-def round_problems(round: Round) -> list[MissingItem]:
-    """List what keeps the round from being submitted, in catalogue order."""
-    sheet = answer_sheet(round, reviews=False)  # what the city answered is all that counts here
+def round_problems(round: Round, sheet: AnswerSheet | None = None) -> list[MissingItem]:
+    """List what keeps the round from being submitted, in catalogue order (from ``sheet`` if the caller has it)."""
+    sheet = sheet or answer_sheet(round, reviews=False)  # what the city answered is all that counts here
     problems = []
     for indicator in sheet.indicators:
         answer = sheet.answers.get(indicator.pk)
@@ -617,11 +618,12 @@ def round_set_consent(*, round: Round, actor, consent: bool) -> Round:
 # --- comment threads ---------------------------------------------------------------------------
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+MAX_MENTIONS = 20  # each name mentioned costs a look at that person's roles: a comment cannot ask for hundreds
 
 
 def _mentioned(round: Round, body: str, author) -> list:
     """The people ``@username`` names in ``body`` who may see the round (anyone else: nothing happens)."""
-    names = {name.rstrip(".") for name in MENTION.findall(body)}
+    names = list(dict.fromkeys(name.rstrip(".") for name in MENTION.findall(body)))[:MAX_MENTIONS]
     if not names:
         return []
     people = get_user_model().objects.filter(username__in=names, is_active=True).exclude(pk=author.pk)

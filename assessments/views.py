@@ -11,28 +11,41 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, TextField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators.models import Dimension, Indicator
+from indicators.models import Dimension, Indicator, Level
+from indicators.rules import Response
 
-from . import access, services, slots
+from . import access, scoring, services, slots
 from .access import Capability
-from .forms import AnswerForm, EvidenceForm, LogoForm, QueueFilterForm, ReviewDecisionForm, RoundCreateForm
+from .forms import (
+    AnswerForm,
+    CommentForm,
+    EvidenceForm,
+    LogoForm,
+    QueueFilterForm,
+    ReviewDecisionForm,
+    RoundCreateForm,
+)
 from .http import refused_page
 from .models import (
     Answer,
     AnswerRevision,
     Authority,
     Band,
+    Comment,
     Evidence,
+    Membership,
     ReviewItem,
     Round,
     StatusEvent,
+    Thread,
     answer_changes,
     is_reviewer,
     threads_by_indicator,
@@ -49,9 +62,12 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _round(request: HttpRequest, pk: int, capability: Capability = Capability.VIEW) -> Round:
     """The round, if the user may see it (a 404 otherwise, whoever owns it) and do ``capability`` now (AccessDenied)."""
-    return access.access_round(
-        request.user, pk, capability, rounds=Round.objects.select_related("authority", "version", "started_from")
+    round = access.access_round(
+        request.user, pk, rounds=Round.objects.select_related("authority", "version", "started_from")
     )
+    if capability not in access.request_capabilities(request, round):  # asked once; the page and its slots reuse it
+        access.require(request.user, capability, round)  # refuses, saying why
+    return round
 
 
 def _indicator(round: Round, code: str) -> Indicator:
@@ -170,16 +186,60 @@ def _carried_notice(sheet: AnswerSheet) -> dict:
     return {"count": len(carried), "first": carried[:CARRIED_LINKS], "more": max(0, len(carried) - CARRIED_LINKS)}
 
 
+def _open_threads(round: Round) -> list[dict]:
+    """The round's unresolved threads in catalogue order, each with its latest comment and its length (two queries)."""
+    comments = Comment.objects.select_related("author").order_by("at", "id")
+    threads = (
+        Thread.objects.open()
+        .filter(round=round)
+        .select_related("indicator__dimension")
+        .prefetch_related(Prefetch("comments", queryset=comments))
+        .order_by("indicator__dimension__order", "indicator__order", "indicator__code")
+    )
+    rows = []
+    for thread in threads:
+        said = list(thread.comments.all())
+        rows.append(
+            {"thread": thread, "indicator": thread.indicator, "last": said[-1] if said else None, "count": len(said)}
+        )
+    return rows
+
+
+SUBMIT_PROBLEM_LINKS = 5
+
+
+def _who_submits(round: Round, capabilities: frozenset[Capability], sheet: AnswerSheet) -> dict | None:
+    """For a member who fills in but cannot sign off: the approvers who can, and what still keeps the round back."""
+    if Capability.EDIT_ANSWERS not in capabilities or Capability.SUBMIT in capabilities:
+        return None
+    approvers = [
+        membership.user
+        for membership in Membership.objects.filter(
+            authority_id=round.authority_id, role=Membership.Role.APPROVER, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    problems = services.round_problems(round, sheet)
+    return {
+        "approvers": approvers,
+        "count": len(problems),
+        "first": problems[:SUBMIT_PROBLEM_LINKS],
+        "more": max(0, len(problems) - SUBMIT_PROBLEM_LINKS),
+    }
+
+
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's overview: status, progress per dimension, returned items, actions."""
+    """The round's overview: status, progress per dimension, returned items, open threads, actions."""
     round = _round(request, pk)
     returned = (
         ReviewItem.objects.filter(round=round, returned=True)
         .select_related("indicator__dimension")
         .order_by("indicator__dimension__order", "indicator__order")
     )
-    sheet = answer_sheet(round)
+    sheet = request_sheet(request, round)  # the round page's slot fillers read the same one
     scores = round_scores(round, sheet)
+    capabilities = access.request_capabilities(request, round)
     return render(
         request,
         "assessments/round_detail.html",
@@ -189,7 +249,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": _dimension_progress(round, sheet, scores),
             **_score_table(round, sheet, scores),
             "returned": returned,
-            "capabilities": access.capabilities(request.user, round),
+            "capabilities": capabilities,
+            "open_threads": _open_threads(round) if round.status != Round.Status.VALIDATED else [],
+            "who_submits": _who_submits(round, capabilities, sheet),
             "panels": slots.ROUND_PAGE.fill(request, round),
         },
     )
@@ -213,7 +275,7 @@ def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResp
 # --- the assessment form -------------------------------------------------------------------------
 
 
-def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | None) -> list[dict]:
+def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | None, sheet: AnswerSheet) -> list[dict]:
     answers = {
         a.indicator_id: a
         for a in Answer.objects.filter(round=round, indicator__in=indicators)
@@ -235,6 +297,7 @@ def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | 
                 "editable": editable,
                 "form": AnswerForm(indicator=indicator, initial=AnswerForm.initial_for(answer), prefix=indicator.code),
                 "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence"),
+                "has_evidence": sheet.has_evidence(indicator),
             }
         )
     return cards
@@ -254,12 +317,14 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     indicators = list(
         dimension.indicators.order_by("order", "code").prefetch_related("examples", "resources", "sdg_targets")
     )
-    can_edit = access.can(request.user, Capability.EDIT_ANSWERS, round)
-    cards = _cards(round, indicators, can_edit, _editable_codes(round))
+    capabilities = access.request_capabilities(request, round)  # one look at the user's roles for the page
+    can_edit = Capability.EDIT_ANSWERS in capabilities
+    sheet = request_sheet(request, round)
+    cards = _cards(round, indicators, can_edit, _editable_codes(round), sheet)
     parts = slots.INDICATOR_CARD.fill(request, round, indicators)
     for card in cards:
         card["panels"] = parts[card["indicator"].pk]
-    progress = _dimension_progress(round)
+    progress = _dimension_progress(round, sheet)
     codes = [p["dimension"].code for p in progress]
     position = codes.index(code)
     return render(
@@ -271,7 +336,7 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "cards": cards,
             "progress": progress,
             "can_edit": can_edit,
-            "can_comment": access.can(request.user, Capability.COMMENT, round),
+            "can_comment": Capability.COMMENT in capabilities,
             "previous_code": codes[position - 1] if position > 0 else None,
             "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         },
@@ -291,7 +356,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """
     round = _round(request, pk)
     indicator = _indicator(round, code)
-    if not access.can(request.user, Capability.EDIT_ANSWERS, round):
+    if Capability.EDIT_ANSWERS not in access.request_capabilities(request, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = AnswerForm(request.POST, indicator=indicator, prefix=indicator.code)
     if not form.is_valid():
@@ -319,10 +384,17 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     except services.WorkflowError as error:
         return _refuse_indicator(request, round, indicator, " ".join(error.messages), status=409)
     if _is_htmx(request):
+        sheet = answer_sheet(round)
         return render(
             request,
             "assessments/_answer_saved.html",
-            {"round": round, "indicator": indicator, "answer": answer, "progress": _dimension_progress(round)},
+            {
+                "round": round,
+                "indicator": indicator,
+                "answer": answer,
+                "progress": _dimension_progress(round, sheet),
+                "has_evidence": sheet.has_evidence(indicator),
+            },
         )
     if data["confirm"]:
         messages.success(request, _("Your answer to %(code)s is confirmed.") % {"code": indicator.code})
@@ -353,9 +425,13 @@ def _evidence_list(request: HttpRequest, round: Round, indicator: Indicator, for
         {
             "round": round,
             "indicator": indicator,
+            "answer": answer,
             "evidence": answer.evidence.all() if answer else [],
             "evidence_form": form,
             "editable": True,
+            # The card's hints say again whether the answer still needs evidence (an out-of-band swap).
+            "hints_oob": True,
+            "has_evidence": answer_sheet(round, reviews=False).has_evidence(indicator),
         },
         status=status,
     )
@@ -366,7 +442,7 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Attach a file or a link to one answer."""
     round = _round(request, pk)
     indicator = _indicator(round, code)
-    if not access.can(request.user, Capability.EDIT_EVIDENCE, round):
+    if Capability.EDIT_EVIDENCE not in access.request_capabilities(request, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"{indicator.code}-evidence")
     if form.is_valid():
@@ -404,7 +480,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
     round, indicator = evidence.answer.round, evidence.answer.indicator
-    if not access.can(request.user, Capability.EDIT_EVIDENCE, round):
+    if Capability.EDIT_EVIDENCE not in access.request_capabilities(request, round):
         return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
     try:
         services.evidence_remove(evidence=evidence, actor=request.user)
@@ -501,59 +577,179 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/review_queue.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+# The review page's filters, in the order of its navigation. "high": the claims of operational practice or more.
+REVIEW_FILTERS = ("all", "returned", "changed", "no-evidence", "high")
+HIGH_LEVEL = Level.OPERATIONAL
+# The note a validation keeps in the history, at most this long.
+NOTE_MAX_LENGTH = 5000
+
+
+def _filter_labels() -> dict[str, str]:
+    return {
+        "all": _("All"),
+        "returned": _("Returned"),
+        "changed": _("Changed since return"),
+        "no-evidence": _("Without evidence"),
+        "high": _("Level %(level)d or above") % {"level": HIGH_LEVEL},
+    }
+
+
+def _validated_text(response: str, level: int | None, na_accepted: bool) -> str:
+    """How a validated answer reads beside a later one: "3 · Operational", "Not applicable", "Don't know" …"""
+    if response == scoring.LEVEL and level is not None:
+        return f"{level} · {Level(level).label}"
+    if response == scoring.NOT_APPLICABLE and not na_accepted:
+        return _("Not applicable, not accepted (counts as level 0)")
+    return str(Response(response).label)
+
+
+def _last_validated(round: Round) -> tuple[Round | None, dict[str, str]]:
+    """The authority's last validated round before this one, and what it validated per indicator code (3 queries).
+
+    Indicators are matched by code, across catalogue versions. What the earlier review left alone
+    was validated as the city gave it (``scoring.validated_answer``); answers carried over and not
+    confirmed, and the optional dimensions that round left out, are no part of it.
+    """
+    previous = (
+        Round.objects.filter(authority_id=round.authority_id, status=Round.Status.VALIDATED, period__lt=round.period)
+        .order_by("-period")
+        .first()
+    )
+    if previous is None:
+        return None, {}
+    left_out = Round.omitted_dimensions.through.objects.filter(
+        round_id=previous.pk, dimension_id=OuterRef("indicator__dimension_id")
+    )
+    reviews = {
+        code: (validated_level, na_accepted)
+        for code, validated_level, na_accepted in ReviewItem.objects.filter(round=previous)
+        .exclude(Exists(left_out))
+        .values_list("indicator__code", "validated_level", "na_accepted")
+    }
+    answers = (
+        Answer.objects.counted()
+        .filter(round=previous)
+        .exclude(Exists(left_out))
+        .values_list("indicator__code", "response", "level")
+    )
+    levels = {
+        code: _validated_text(*scoring.validated_answer(response, level, *reviews.get(code, (None, None))))
+        for code, response, level in answers
+    }
+    # A level the reviewer set on an indicator the city never answered stands once validated.
+    for code, (validated_level, _na_accepted) in reviews.items():
+        if code not in levels and validated_level is not None:
+            levels[code] = _validated_text(scoring.LEVEL, validated_level, True)
+    return previous, levels
+
+
+def _review_row(round: Round, sheet: AnswerSheet, indicator: Indicator, last_levels: dict[str, str]) -> dict:
+    """One indicator of the review page: the answer, the review item, what changed since a return, its filters."""
+    answer, review = sheet.answers.get(indicator.pk), sheet.reviews.get(indicator.pk)
+    # A returned indicator, now resubmitted: what the city changed since (empty: nothing).
+    changes = (
+        answer_changes(review.returned_state, answer.state() if answer else None)
+        if review and review.returned and round.status == Round.Status.SUBMITTED
+        else None
+    )
+    matches = {
+        "all": True,
+        "returned": bool(review and review.returned),
+        "changed": bool(changes),
+        "no-evidence": not sheet.has_evidence(indicator),
+        "high": bool(answer and answer.response == scoring.LEVEL and answer.level >= HIGH_LEVEL),
+    }
+    return {
+        "indicator": indicator,
+        "answer": answer,
+        "review": review,
+        "changes": changes,
+        "unchanged": changes == [],
+        "last_level": last_levels.get(indicator.code),
+        "filters": {name for name, match in matches.items() if match},
+    }
+
+
+def _decision_initial(review: ReviewItem | None) -> dict:
+    if review is None:
+        return {}
+    return {
+        "validated_level": review.validated_level,
+        "na_accepted": {True: "yes", False: "no", None: ""}[review.na_accepted],
+        "comment": review.comment,
+    }
+
+
+def _error_summary(rows: list[dict]) -> list[dict]:
+    """Every decision's error, named by its indicator, with a link to the field it is about."""
+    errors = []
+    for row in rows:
+        form, code = row["form"], row["indicator"].code
+        for name, problems in form.errors.items():
+            target = form[name].auto_id if name in form.fields else f"indicator-{code}"
+            errors.extend({"target": target, "message": f"{code}: {message}"} for message in problems)
+    return errors
+
+
 def round_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """Review a submitted round: validated levels, N/A decisions, comments; return or validate."""
+    """Review a round, dimension by dimension: validated levels, N/A decisions, comments; return or validate.
+
+    ``?show=`` filters the indicators (``REVIEW_FILTERS``); the form then carries only the decisions
+    of those shown, and the service leaves the others as they are. Validating validates the whole round.
+    """
     try:
         round = _round(request, pk, Capability.REVIEW)
     except access.AccessDenied as denied:
         return _denied(request, denied, pk)
-    sheet = request_sheet(request, round).with_evidence()  # the slots' fillers below read it too
-    indicators, answers, reviews = sheet.indicators, sheet.answers, sheet.reviews
     reviewing = round.status == Round.Status.SUBMITTED
-    rows = []
-    for indicator in indicators:
-        review = reviews.get(indicator.pk)
-        initial = {}
-        if review:
-            initial = {
-                "validated_level": review.validated_level,
-                "na_accepted": {True: "yes", False: "no", None: ""}[review.na_accepted],
-                "comment": review.comment,
-            }
-        data = request.POST if request.method == "POST" else None
-        answer = answers.get(indicator.pk)
-        # A returned indicator, now resubmitted: what the city changed since (empty: nothing).
-        changes = (
-            answer_changes(review.returned_state, answer.state() if answer else None)
-            if review and review.returned and round.status == Round.Status.SUBMITTED
-            else None
+    if request.method == "POST" and not reviewing:
+        return refused_page(
+            request, _("Only a submitted round can be reviewed."), reverse("round_review", args=[round.pk])
         )
-        rows.append(
-            {
-                "indicator": indicator,
-                "answer": answer,
-                "review": review,
-                "changes": changes,
-                "unchanged": changes == [],
-                "form": ReviewDecisionForm(data, initial=initial, prefix=indicator.code),
-            }
+    show = request.GET.get("show", "all")
+    show = show if show in REVIEW_FILTERS else "all"
+    sheet = request_sheet(request, round).with_evidence()  # the slots' fillers below read it too
+    last_round, last_levels = _last_validated(round)
+    rows = [_review_row(round, sheet, indicator, last_levels) for indicator in sheet.indicators]
+    counts = {name: sum(name in row["filters"] for row in rows) for name in REVIEW_FILTERS}
+    shown = [row for row in rows if show in row["filters"]]
+
+    action = request.POST.get("action", services.ReviewAction.SAVE) if request.method == "POST" else ""
+    note = request.POST.get("note", "").strip() if action == services.ReviewAction.VALIDATE else ""
+    data = request.POST if request.method == "POST" else None
+    shown_indicators = [row["indicator"] for row in shown]
+    threads = threads_by_indicator(round, shown_indicators)
+    parts = slots.REVIEW_INDICATOR.fill(request, round, shown_indicators)
+    for position, row in enumerate(shown):
+        code = row["indicator"].code
+        row["form"] = ReviewDecisionForm(
+            data,
+            initial=_decision_initial(row["review"]),
+            prefix=code,
+            returning=action == services.ReviewAction.RETURN,
         )
-    parts = slots.REVIEW_INDICATOR.fill(request, round, indicators)
-    for row in rows:
+        row["threads"] = threads.get(row["indicator"].pk, [])
         row["panels"] = parts[row["indicator"].pk]
-    resubmitted = [row for row in rows if row["changes"] is not None]
+        row["previous_code"] = shown[position - 1]["indicator"].code if position else None
+        row["next_code"] = shown[position + 1]["indicator"].code if position + 1 < len(shown) else None
+
+    errors: list[dict] = []
     if request.method == "POST":
-        if not reviewing:
-            return refused_page(
-                request, _("Only a submitted round can be reviewed."), reverse("round_review", args=[round.pk])
+        valid = all([row["form"].is_valid() for row in shown])  # every form, so that each shows its errors
+        errors = _error_summary(shown)
+        if len(note) > NOTE_MAX_LENGTH:
+            errors.append(
+                {
+                    "target": "review-note",
+                    "message": _("The note can be at most %(max)d characters long.") % {"max": NOTE_MAX_LENGTH},
+                }
             )
-        if all(row["form"].is_valid() for row in rows):
-            action = request.POST.get("action", services.ReviewAction.SAVE)
-            decisions = {row["indicator"].pk: row["form"].decision() for row in rows}
+        if valid and not errors:
+            decisions = {row["indicator"].pk: row["form"].decision() for row in shown}
             try:
-                services.round_review(round=round, actor=request.user, decisions=decisions, action=action)
+                services.round_review(round=round, actor=request.user, decisions=decisions, action=action, note=note)
             except services.WorkflowError as error:
-                messages.error(request, " ".join(error.messages))
+                errors.append({"target": "", "message": " ".join(error.messages)})
             else:
                 done = {
                     services.ReviewAction.SAVE: _("Your review is saved."),
@@ -562,17 +758,37 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 messages.success(request, done[action])
                 if action == services.ReviewAction.SAVE:
-                    return redirect("round_review", round.pk)
+                    query = f"?show={show}" if show != "all" else ""
+                    return redirect(reverse("round_review", args=[round.pk]) + query)
                 return redirect("review_queue")
-        else:
-            messages.error(request, _("Some decisions need correcting; see the marked indicators."))
+
+    by_dimension: dict[int, list[dict]] = {}
+    for row in shown:
+        by_dimension.setdefault(row["indicator"].dimension_id, []).append(row)
+    groups = [
+        {**step, "rows": by_dimension[step["dimension"].pk]}
+        for step in _dimension_progress(round, sheet, round_scores(round, sheet))
+        if step["dimension"].pk in by_dimension
+    ]
+    resubmitted = [row for row in rows if row["changes"] is not None]
+    labels = _filter_labels()
     return render(
         request,
         "assessments/round_review.html",
         {
             "round": round,
-            "rows": rows,
+            "groups": groups,
+            "rows": shown,
             "reviewing": reviewing,
+            "show": show,
+            "filters": [{"name": name, "label": labels[name], "count": counts[name]} for name in REVIEW_FILTERS],
+            "hidden_count": len(rows) - len(shown),
+            "last_round": last_round,
+            "errors": errors,
+            "note": note,
+            "note_max_length": NOTE_MAX_LENGTH,
+            "form_id": ReviewDecisionForm.FORM_ID,
+            "can_comment": Capability.COMMENT in access.request_capabilities(request, round),
             "returns_changed": [row for row in resubmitted if not row["unchanged"]],
             "returns_unchanged": [row for row in resubmitted if row["unchanged"]],
             "panels": slots.REVIEW_PAGE.fill(request, round),
@@ -581,11 +797,131 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# --- comment threads -----------------------------------------------------------------------------
+
+
+def _comeback(request: HttpRequest, round: Round, indicator: Indicator) -> str:
+    """The page a thread form came from (``next``, if it is one of this site's), else the indicator's form page."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target.split("#")[0]
+    return reverse("round_dimension", args=[round.pk, indicator.dimension.code])
+
+
+def _threads(
+    request: HttpRequest,
+    round: Round,
+    indicator: Indicator,
+    *,
+    form: CommentForm | None = None,
+    done: str = "",
+    error: str = "",
+    changed: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The indicator's threads again: the partial for htmx, a page of their own without JavaScript.
+
+    ``changed``: the thread just resolved, whose summary takes the focus (its button is folded away).
+    """
+    context = {
+        "round": round,
+        "indicator": indicator,
+        "threads": threads_by_indicator(round, [indicator]).get(indicator.pk, []),
+        "can_comment": Capability.COMMENT in access.request_capabilities(request, round),
+        "comment_form": form,
+        "done": done,
+        "error": error,
+        "changed": changed,
+        "next": _comeback(request, round, indicator),
+    }
+    template = "assessments/_threads.html" if _is_htmx(request) else "assessments/thread_form.html"
+    return render(request, template, context, status=status)
+
+
+def _thread_done(
+    request: HttpRequest, round: Round, indicator: Indicator, done: str, changed: Thread | None = None
+) -> HttpResponse:
+    if _is_htmx(request):
+        return _threads(request, round, indicator, done=done, changed=changed.pk if changed else None)
+    messages.success(request, done)
+    return redirect(_comeback(request, round, indicator) + f"#indicator-{indicator.code}")
+
+
+def _thread_refused(request: HttpRequest, round: Round, indicator: Indicator, message: str, status: int):
+    if _is_htmx(request):
+        return _threads(request, round, indicator, error=message, status=status)
+    return refused_page(
+        request, message, _comeback(request, round, indicator) + f"#indicator-{indicator.code}", status=status
+    )
+
+
+@require_POST
+def comment_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Write in the indicator's thread (continuing the open one, or starting one); ``@username`` mentions."""
+    round = _round(request, pk)
+    indicator = _indicator(round, code)
+    try:
+        access.require(request.user, Capability.COMMENT, round)
+    except access.AccessDenied as denied:
+        return _thread_refused(request, round, indicator, str(denied), status=403)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _threads(request, round, indicator, form=form, status=422)
+    try:
+        services.comment_add(round=round, indicator=indicator, actor=request.user, body=form.cleaned_data["body"])
+    except access.AccessDenied as denied:  # the round changed status meanwhile
+        return _thread_refused(request, round, indicator, str(denied), status=403)
+    except services.WorkflowError as error:
+        form.add_error(None, error)
+        return _threads(request, round, indicator, form=form, status=409)
+    return _thread_done(request, round, indicator, _("Your comment on %(code)s is posted.") % {"code": indicator.code})
+
+
+def _thread(request: HttpRequest, pk: int) -> Thread:
+    """The thread, if the user may see its round (a 404 otherwise, whoever's it is)."""
+    return get_object_or_404(
+        Thread.objects.filter(round__in=Round.objects.visible_to(request.user)).select_related(
+            "round__authority", "round__version", "indicator__dimension"
+        ),
+        pk=pk,
+    )
+
+
+def _thread_change(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    thread = _thread(request, pk)
+    round, indicator = thread.round, thread.indicator
+    try:
+        access.require(request.user, Capability.COMMENT, round)
+        service(thread=thread, actor=request.user)
+    except access.AccessDenied as denied:
+        return _thread_refused(request, round, indicator, str(denied), status=403)
+    except services.WorkflowError as error:
+        return _thread_refused(request, round, indicator, " ".join(error.messages), status=409)
+    return _thread_done(request, round, indicator, done % {"code": indicator.code}, changed=thread)
+
+
+@require_POST
+def thread_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a thread resolved; it stays in the indicator's history."""
+    return _thread_change(request, pk, services.thread_resolve, _("The thread on %(code)s is resolved."))
+
+
+@require_POST
+def thread_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a resolved thread again (unless the indicator has another open one)."""
+    return _thread_change(request, pk, services.thread_reopen, _("The thread on %(code)s is open again."))
+
+
 # --- history -------------------------------------------------------------------------------------
+
+HISTORY_PAGE_SIZE = 50
 
 
 def round_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's timeline: its status changes, and every answer change (paginated), newest first."""
+    """The round's timeline: its status changes, every answer change, and the threads' comments and resolutions.
+
+    Answer changes and the discussion are paginated apart (``page`` and ``cpage``), newest first.
+    """
     round = _round(request, pk)
     events = StatusEvent.objects.filter(round=round).select_related("actor").order_by("-at", "-id")
     revisions = (
@@ -593,10 +929,62 @@ def round_history(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("changed_by", "answer__indicator")
         .order_by("-changed_at", "-id")
     )
-    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    page = Paginator(revisions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     for revision in page:
         revision.changes = answer_changes(revision.old, revision.new)
-    return render(request, "assessments/round_history.html", {"round": round, "events": events, "page": page})
+    discussion = Paginator(_discussion(round), HISTORY_PAGE_SIZE).get_page(request.GET.get("cpage"))
+    kinds = dict(Comment.Kind.choices)
+    for entry in discussion:
+        entry["who"] = f"{entry['first_name']} {entry['last_name']}".strip() or entry["username"]
+        entry["kind_label"] = kinds.get(entry["comment_kind"], "")
+    return render(
+        request,
+        "assessments/round_history.html",
+        {
+            "round": round,
+            "events": events,
+            "page": page,
+            "discussion": discussion,
+            # Each list keeps the other's page in its links.
+            "query": urlencode({"cpage": discussion.number}),
+            "discussion_query": urlencode({"page": page.number}),
+        },
+    )
+
+
+def _discussion(round: Round):
+    """Every comment written in the round's threads and every resolution, newest first, as plain rows (one query).
+
+    A thread resolved, reopened and resolved again shows its last resolution.
+    """
+    columns = ("entry", "when", "code", "comment_kind", "comment_body", "username", "first_name", "last_name")
+    comments = Comment.objects.filter(thread__round=round).annotate(
+        entry=Value("comment", output_field=CharField()),
+        when=F("at"),
+        code=F("thread__indicator__code"),
+        comment_kind=F("kind"),
+        comment_body=F("body"),
+        username=F("author__username"),
+        first_name=F("author__first_name"),
+        last_name=F("author__last_name"),
+    )
+    resolutions = Thread.objects.filter(round=round, resolved_at__isnull=False).annotate(
+        entry=Value("resolution", output_field=CharField()),
+        when=F("resolved_at"),
+        code=F("indicator__code"),
+        comment_kind=Value("", output_field=CharField()),
+        comment_body=Value("", output_field=TextField()),
+        username=F("resolved_by__username"),
+        first_name=F("resolved_by__first_name"),
+        last_name=F("resolved_by__last_name"),
+    )
+    # Without their models' default ordering: SQLite allows no ORDER BY inside a compound statement.
+    return (
+        comments.order_by()
+        .values(*columns)
+        .union(resolutions.order_by().values(*columns), all=True)
+        .order_by("-when", "entry", "code")
+    )
 
 
 # --- the authority -------------------------------------------------------------------------------

@@ -247,6 +247,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coherence <noreply@lo
 
 # Evidence uploads: size limit in bytes (10 MB).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Offline workbooks (collaboration/workbook.py): refused above this size before they are opened (5 MB;
+# EVIDENCE_MAX_BYTES above caps every upload anyway).
+WORKBOOK_MAX_BYTES = int(os.environ.get("WORKBOOK_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a link typed without a scheme is https
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

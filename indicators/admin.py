@@ -222,6 +222,7 @@ class IndicatorInline(DraftOnlyMixin, TranslationStackedInline):
         "weight",
         "na_allowed",
         "evidence_from_level",
+        "justification_from_level",
         "mirrored",
     ]
     show_change_link = True

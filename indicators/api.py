@@ -31,7 +31,15 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = ["code", "question", "weight", "na_allowed", "evidence_from_level", "sdg_targets"]
+        fields = [
+            "code",
+            "question",
+            "weight",
+            "na_allowed",
+            "evidence_from_level",
+            "justification_from_level",
+            "sdg_targets",
+        ]
         read_only_fields = fields
 
 

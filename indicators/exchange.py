@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .models import CatalogueVersion, Dimension, SdgTarget
-from .rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
+from .rules import HIGHEST_LEVEL, JUSTIFICATION_FROM_LEVEL, LEVELS, LOWEST_LEVEL
 
 FORMAT = "coherence-catalogue/1"
 LANGS = [code for code, _name in settings.LANGUAGES]
@@ -80,6 +80,7 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
                     "weight": str(indicator.weight.normalize()),
                     "na_allowed": indicator.na_allowed,
                     "evidence_from_level": indicator.evidence_from_level,
+                    "justification_from_level": indicator.justification_from_level,
                     "mirrored": indicator.mirrored,
                     "sdg_targets": sorted((t.code for t in indicator.sdg_targets.all()), key=_sdg_key),
                     "examples": [{"place": e.place, "text": _texts(e, "text")} for e in indicator.examples.all()],
@@ -281,6 +282,13 @@ def _check_indicator(
         c.add(f"{where} weight", _("must be a number above 0 and below 1000, with at most two decimals"))
     c.boolean(f"{where} na_allowed", indicator.get("na_allowed"))
     c.integer(f"{where} evidence_from_level", indicator.get("evidence_from_level"), LOWEST_LEVEL + 1, HIGHEST_LEVEL)
+    if indicator.get("justification_from_level") is not None:  # optional: older files mean the default
+        c.integer(
+            f"{where} justification_from_level",
+            indicator["justification_from_level"],
+            LOWEST_LEVEL + 1,
+            HIGHEST_LEVEL,
+        )
     if indicator.get("mirrored") is not None:  # optional: files written before it existed mean "not mirrored"
         c.boolean(f"{where} mirrored", indicator["mirrored"])
     targets = indicator.get("sdg_targets")
@@ -341,6 +349,7 @@ SHEETS = {
         "weight",
         "na_allowed",
         "evidence_from_level",
+        "justification_from_level",
         "mirrored",
         "sdg_targets",
         "derived_from",
@@ -349,7 +358,7 @@ SHEETS = {
     "resources": ["indicator", "url", *[f"title_{lang}" for lang in LANGS]],
 }
 # Columns a workbook may lack: it was written before they existed, and they may stay blank.
-OPTIONAL_COLUMNS = frozenset({*(f"public_question_{lang}" for lang in LANGS), "mirrored"})
+OPTIONAL_COLUMNS = frozenset({*(f"public_question_{lang}" for lang in LANGS), "mirrored", "justification_from_level"})
 
 
 def _flat(texts: dict[str, str]) -> list[str]:
@@ -401,6 +410,7 @@ def document_to_xlsx(doc: dict[str, Any]) -> bytes:
                     ind["weight"],
                     ind["na_allowed"],
                     ind["evidence_from_level"],
+                    ind.get("justification_from_level", JUSTIFICATION_FROM_LEVEL),
                     ind.get("mirrored", False),
                     ", ".join(ind["sdg_targets"]),
                     ind["derived_from"],
@@ -499,6 +509,10 @@ def xlsx_to_document(data: bytes) -> dict[str, Any]:
                 "weight": str(row["weight"]),
                 "na_allowed": _bool(row["na_allowed"]),
                 "evidence_from_level": _int(row["evidence_from_level"]),
+                # A blank cell (or an older workbook without the column) means the methodology's default.
+                "justification_from_level": _int(row["justification_from_level"])
+                if row.get("justification_from_level") not in (None, "")
+                else JUSTIFICATION_FROM_LEVEL,
                 # A blank cell (or an older workbook without the column) means not mirrored.
                 "mirrored": _bool(row.get("mirrored")) if row.get("mirrored") not in (None, "") else False,
                 "sdg_targets": [c.strip() for c in str(row["sdg_targets"]).split(",") if c.strip()],

@@ -21,6 +21,7 @@ from .models import (
     IndicatorResource,
     SdgTarget,
 )
+from .rules import JUSTIFICATION_FROM_LEVEL
 
 LANGS = [code for code, _name in settings.LANGUAGES]
 
@@ -116,6 +117,12 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 weight=ind["weight"],
                 na_allowed=ind["na_allowed"],
                 evidence_from_level=ind["evidence_from_level"],
+                # Optional: files written before it existed load with the methodology's default.
+                justification_from_level=(
+                    JUSTIFICATION_FROM_LEVEL
+                    if ind.get("justification_from_level") is None
+                    else ind["justification_from_level"]
+                ),
                 # Optional: files written before it existed load every indicator as not mirrored.
                 mirrored=ind.get("mirrored") or False,
                 derived_from=derived_from,

@@ -24,9 +24,15 @@ def make_city(slug: str) -> City:
     return City(authority, editor, approver)
 
 
-def answer(round: Round, code: str, user, *, level=None, response="level", justification="", evidence_url=None):
-    """Save one answer through the service, as the form would, and return it."""
+def answer(round: Round, code: str, user, *, level=None, response="level", justification=None, evidence_url=None):
+    """Save one answer through the service, as the form would, and return it.
+
+    Without a ``justification``, a level that needs one (``Indicator.justification_from_level``) gets one.
+    """
     indicator = Indicator.objects.get(version=round.version, code=code)
+    if justification is None:
+        needed = response == "level" and level is not None and level >= indicator.justification_from_level
+        justification = "Adopted by the council; the minutes say so." if needed else ""
     current = Answer.objects.filter(round=round, indicator=indicator).first()
     saved = services.answer_save(
         round=round,

@@ -99,6 +99,7 @@ def test_the_catalogue_lists_the_36_indicators_of_the_published_version(client, 
         "weight": float(hc01.weight),
         "na_allowed": hc01.na_allowed,
         "evidence_from_level": hc01.evidence_from_level,
+        "justification_from_level": hc01.justification_from_level,
         "sdg_targets": sorted(hc01.sdg_targets.values_list("code", flat=True)),
     }
 

@@ -311,7 +311,7 @@ def test_adding_evidence_to_a_carried_answer_does_not_confirm_it(carried, quito)
 
 def test_the_round_page_says_how_many_answers_wait_for_confirmation_and_links_to_the_first(carried, quito, client):
     client.force_login(quito.editor)
-    answer(carried, "HC-01", quito.editor, level=3)
+    answer(carried, "HC-01", quito.editor, level=3, justification="Adopted in 2025.")
 
     page = client.get(reverse("round_detail", args=[carried.pk])).content.decode()
 

@@ -25,11 +25,13 @@ from assessments.models import (
     Answer,
     AnswerRevision,
     Authority,
+    Comment,
     Evidence,
     Membership,
     ReviewItem,
     Round,
     StatusEvent,
+    Thread,
 )
 from assessments.urls import urlpatterns
 from indicators.models import Indicator
@@ -117,6 +119,21 @@ class World:
             self.rounds[state] = round
         return self.rounds[state]
 
+    def thread(self, state: str, *, resolved: bool = False) -> Thread:
+        """A thread on HC-01 (open) or HC-02 (resolved) of the round in the given state, written as history is."""
+        round = self.round(state)
+        code = "HC-02" if resolved else "HC-01"
+        thread = Thread.objects.filter(round=round, indicator__code=code).first()
+        if thread is None:
+            editor = self.users["editor_a"]
+            thread = Thread.objects.create(
+                round=round, indicator=Indicator.objects.get(version=round.version, code=code)
+            )
+            Comment.objects.create(thread=thread, author=editor, body="Who has the register?", cycle=0)
+            if resolved:
+                Thread.objects.filter(pk=thread.pk).update(resolved_at=thread.started_at, resolved_by=editor)
+        return thread
+
     def file(self, state: str) -> Evidence:
         """The PDF given for HC-01 in the round in the given state."""
         return Evidence.objects.get(answer__round=self.round(state), url="")
@@ -170,6 +187,8 @@ def _snapshot(authority: Authority) -> dict:
         "events": StatusEvent.objects.filter(**mine).count(),
         "revisions": AnswerRevision.objects.filter(answer__round__authority=authority).count(),
         "logo": Authority.objects.get(pk=authority.pk).logo.name,
+        "threads": list(Thread.objects.filter(**mine).order_by("pk").values_list("pk", "resolved_at")),
+        "comments": Comment.objects.filter(thread__round__authority=authority).count(),
     }
 
 
@@ -223,6 +242,14 @@ ENDPOINTS = {
     ("POST", "round_review", "submitted"): Capability.REVIEW,
     ("GET", "round_history", "draft"): Capability.VIEW,
     ("GET", "round_history", "submitted"): Capability.VIEW,
+    ("POST", "comment_add", "draft"): Capability.COMMENT,
+    ("POST", "comment_add", "submitted"): Capability.COMMENT,
+    ("POST", "comment_add", "validated"): Capability.COMMENT,
+    ("POST", "thread_resolve", "draft"): Capability.COMMENT,
+    ("POST", "thread_resolve", "submitted"): Capability.COMMENT,
+    ("POST", "thread_resolve", "validated"): Capability.COMMENT,
+    ("POST", "thread_reopen", "draft"): Capability.COMMENT,
+    ("POST", "thread_reopen", "validated"): Capability.COMMENT,
     ("GET", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
     ("POST", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
 }
@@ -276,7 +303,13 @@ def _expected(person: str, method: str, name: str, target: str | None):
 # The form's autosave and the evidence list post through HTMX, which is also the only way these
 # three views tell a refusal by its status (without it they redirect back with a message).
 HTMX_VIEWS = {"answer_save", "evidence_add", "evidence_delete"}
-URL_CODES = {"round_dimension": "HC", "round_dimension_toggle": "DC", "answer_save": "HC-01", "evidence_add": "HC-01"}
+URL_CODES = {
+    "round_dimension": "HC",
+    "round_dimension_toggle": "DC",
+    "answer_save": "HC-01",
+    "evidence_add": "HC-01",
+    "comment_add": "HC-01",
+}
 
 
 def _cell_id(role: str, method: str, name: str, target: str | None, expected) -> str:
@@ -319,6 +352,8 @@ def _url(world: World, name: str, target: str | None) -> str:
         return reverse(name, args=[world.authority_a.slug])
     if name in ("evidence_download", "evidence_delete"):
         return reverse(name, args=[world.file(target).pk])
+    if name in ("thread_resolve", "thread_reopen"):
+        return reverse(name, args=[world.thread(target, resolved=name == "thread_reopen").pk])
     code = URL_CODES.get(name)
     return reverse(name, args=[world.round(target).pk, *([code] if code else [])])
 
@@ -330,6 +365,7 @@ def _data(world: World, name: str, target: str | None) -> dict:
     return {
         "evidence_add": {"HC-01-evidence-description": "Minutes", "HC-01-evidence-url": "https://example.org/minutes"},
         "round_consent": {"consent": "yes"},
+        "comment_add": {"body": "The register is in the customs house."},
         "round_review": {"action": services.ReviewAction.SAVE},
         "authority_logo": {"logo": SimpleUploadedFile("logo.png", PNG, content_type="image/png")},
     }.get(name, {})

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Answer, Evidence, Round
+from assessments.models import Answer, Comment, Evidence, ReviewItem, Round, Thread
 from tests.factories import AuthorityFactory, DimensionFactory, IndicatorFactory, VersionFactory
 from tests.world import make_city
 
@@ -57,25 +57,28 @@ def _world(indicators_per_dimension: int, rounds: int):
 
 @pytest.mark.parametrize(("per_dimension", "rounds"), [(6, 10), (12, 100)], ids=["36x10", "72x100"])
 def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_queries, per_dimension, rounds):
-    city, draft, submitted = _world(per_dimension, rounds)
+    city, draft, _submitted = _world(per_dimension, rounds)
 
     client.force_login(city.editor)
     # A member's pages: 1 of each for the menu's link to the improvement plans (base.html asks whether a person
     # who is not a reviewer is a member anywhere).
     # 3 of them load the answer sheet the live scores are made from, 1 the indicators consultations discussed
     # (their evidence: participation.evidence); 1 the plan's actions (plans.panels); 1 the consultations under
-    # the indicator cards (participation.panels)
-    with django_assert_max_num_queries(20):
+    # the indicator cards (participation.panels); 1 the indicators' comment threads with their comments
+    with django_assert_max_num_queries(21):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
-    # 2 of them for territories' home sections (rounds the user answers as counterpart; municipalities of theirs)
-    with django_assert_max_num_queries(9):
+    # 2 of them for territories' home sections (rounds the user answers as counterpart; municipalities of theirs),
+    # 1 for the work assigned to the user (collaboration; 3 more when there is some)
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("home")).status_code == 200
     # one answer sheet for the progress and the scores (with the consulted indicators); 2 for the plan section
     # (access, actions: plans.panels); 6 for "Who took part" and "What stakeholders think" (participation);
-    # 3 for the counterpart and the partner territories (territories)
-    with django_assert_max_num_queries(22):
+    # 3 for the counterpart and the partner territories (territories); 1 for the open comment threads, 1 for the
+    # approvers an editor is told will submit; 2 for "Who has what" (collaboration: the user's roles, the assignments)
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("round_detail", args=[draft.pk])).status_code == 200
-    with django_assert_max_num_queries(9):
+    # 2 of them for the comments and resolved threads (their count and a page of them)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("round_history", args=[draft.pk])).status_code == 200
     client.force_login(city.approver)
     # 1 of them for the indicators consultations discussed (their evidence)
@@ -86,8 +89,43 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     with django_assert_max_num_queries(8):
         response = client.get(reverse("review_queue"))
     assert response.context["page"].paginator.count == rounds + 1
-    # the answer sheet and its evidence: 5; the plan's actions: 1 (plans.panels); consultations and perceptions
-    # beside each indicator: 2 (participation); the counterpart's parts: 1 (territories)
-    with django_assert_max_num_queries(15):
-        response = client.get(reverse("round_review", args=[submitted.pk]))
+
+
+def _review_world(per_dimension: int, rounds: int):
+    """A submitted round after an earlier validated one, a comment thread on every indicator, other cities' rounds."""
+    city, _draft, submitted = _world(per_dimension, rounds)
+    indicators = list(submitted.version.indicators.all())
+    earlier = _answered_round(city.authority, submitted.version, city.editor, period="2024")
+    Round.objects.filter(pk=earlier.pk).update(status=Round.Status.VALIDATED, validated_at=timezone.now())
+    ReviewItem.objects.bulk_create(
+        ReviewItem(round=earlier, indicator=i, validated_level=1, reviewer=city.editor) for i in indicators
+    )
+    threads = Thread.objects.bulk_create(Thread(round=submitted, indicator=i) for i in indicators)
+    comments = Comment.objects.bulk_create(
+        Comment(thread=t, author=city.editor, body=f"About {t.indicator.code} @{city.approver.username}", cycle=1)
+        for t in threads
+    )
+    Comment.mentions.through.objects.bulk_create(
+        Comment.mentions.through(comment_id=c.pk, user_id=city.approver.pk) for c in comments
+    )
+    return submitted
+
+
+@pytest.mark.parametrize(("per_dimension", "rounds"), [(6, 10), (12, 100)], ids=["36x10", "72x100"])
+def test_the_review_page_query_count_stays_flat(client, reviewer, django_assert_max_num_queries, per_dimension, rounds):
+    submitted = _review_world(per_dimension, rounds)
+    client.force_login(reviewer)
+    url = reverse("round_review", args=[submitted.pk])
+
+    # the session and the reviewer (4); the round and the reviewer's roles on it (2); the answer sheet and its
+    # evidence (5); the last validated round, its answers and review items (3); the threads, their comments
+    # and mentions (3); the plan's actions: 1 (plans.panels); consultations and perceptions beside each
+    # indicator: 2 (participation); the counterpart's parts: 1 (territories); may the reviewer comment (1)
+    with django_assert_max_num_queries(22):
+        response = client.get(url)
     assert len(response.context["rows"]) == 6 * per_dimension
+    assert "Validated in 2024" in response.content.decode()
+    # A filter costs nothing more.
+    with django_assert_max_num_queries(22):
+        response = client.get(url + "?show=high")
+    assert response.context["rows"] == []

@@ -51,6 +51,19 @@ def _page(client, user, name: str, round: Round, *args) -> str:
     return response.content.decode()
 
 
+THREADS = re.compile(r'<section[^>]*\bid="threads(?:-[A-Z0-9-]+)?"[^>]*>.*?</section>', re.S)
+
+
+def _threads(page: str) -> str:
+    """The comment threads of a page (the form's under each card, the round page's list): history, not an alert."""
+    return "".join(match.group(0) for match in THREADS.finditer(page))
+
+
+def _outside_threads(page: str) -> str:
+    """The page without its comment threads: what it says as the reviewer's current word."""
+    return THREADS.sub("", page)
+
+
 # --- a return comment stays with its round of review -----------------------------------------------
 
 
@@ -127,18 +140,33 @@ def test_the_round_page_asks_for_changes_only_while_the_round_is_returned(client
 
     services.round_submit(round=submitted, actor=quito.approver)
     locked = _page(client, quito.editor, "round_detail", submitted)
-    assert "Returned by the reviewer" not in locked and EMPTY_PDF not in locked
+    assert "Returned by the reviewer" not in locked and EMPTY_PDF not in _outside_threads(locked)
     assert "Resubmitted after the reviewer's return: the round is locked until the reviewer answers." in locked
+    # The return still opened a thread, until someone resolves it: listed as the reviewer's last word in it.
+    assert re.search(rf"rita-reviewer wrote \(1 comment\):\s*“{re.escape(EMPTY_PDF)}”", _threads(locked))
 
     _validate(submitted, reviewer)
     validated = _page(client, quito.editor, "round_detail", submitted)
     assert "Returned by the reviewer" not in validated and "locked until the reviewer answers" not in validated
 
 
+def _return_in_thread(threads: str, comment: str, cycle: int) -> bool:
+    """Whether ``comment`` is in the threads as what it is: the return of review ``cycle``, a past message."""
+    pattern = (
+        rf"review {cycle}\s*<span class=\"badge text-bg-warning\">Returned with this comment</span>\s*</p>\s*"
+        rf"<div class=\"thread-body\"><p>{re.escape(comment)}</p></div>"
+    )
+    return re.search(pattern, threads) is not None
+
+
 def test_the_form_no_longer_asks_to_change_a_returned_indicator_once_resubmitted(client, resubmitted, quito):
     page = _page(client, quito.editor, "round_dimension", resubmitted, "HC")
 
-    assert "Returned by the reviewer:" not in page and EMPTY_PDF not in page
+    # Not the reviewer's current word: no alert on the card, the comment nowhere outside the threads …
+    assert "Returned by the reviewer:" not in page and "Reviewer's comment:" not in page
+    assert EMPTY_PDF not in _outside_threads(page)
+    # … but kept in the indicator's thread as the first review's return.
+    assert _return_in_thread(_threads(page), EMPTY_PDF, cycle=1)
 
 
 def test_a_validated_round_shows_no_stale_return_comment_on_the_form(client, resubmitted, quito, reviewer):
@@ -146,7 +174,12 @@ def test_a_validated_round_shows_no_stale_return_comment_on_the_form(client, res
 
     page = _page(client, quito.editor, "round_dimension", resubmitted, "HC")
 
-    assert EMPTY_PDF not in page and WHICH_MINISTRY not in page
+    assert "Returned by the reviewer:" not in page and "Reviewer's comment:" not in page
+    outside = _outside_threads(page)
+    assert EMPTY_PDF not in outside and WHICH_MINISTRY not in outside
+    threads = _threads(page)
+    assert _return_in_thread(threads, EMPTY_PDF, cycle=1) and _return_in_thread(threads, WHICH_MINISTRY, cycle=1)
+    assert "<form" not in threads  # a validated round's threads are history only
 
 
 # --- an indicator resubmitted unchanged is marked for the reviewer ---------------------------------

@@ -13,7 +13,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from assessments import services, slots
-from assessments.models import Answer, Authority, Membership, Round
+from assessments.models import Answer, Authority, Membership, Round, Thread
 from indicators.models import CatalogueVersion
 
 DEMO_PASSWORD = "coherence-demo"
@@ -201,6 +201,14 @@ class Command(BaseCommand):
             for i in picked
         }
         services.round_review(round=round, actor=reviewer, decisions=decisions, action=services.ReviewAction.RETURN)
+        # The return comments opened a thread on each indicator; the city answers in it.
+        for indicator in picked:
+            services.comment_add(
+                round=round,
+                indicator=indicator,
+                actor=editor,
+                body=f"The council adopted it in March. @{approver.username}, could you find the signed copy?",
+            )
         if state == "returned":
             return
         for indicator in picked:
@@ -215,9 +223,20 @@ class Command(BaseCommand):
                 base_revision=answer.revision,
             )
         services.round_submit(round=round, actor=approver)
+        for thread in Thread.objects.open().filter(round=round):
+            services.comment_add(
+                round=round, indicator=thread.indicator, actor=reviewer, body="Thank you: the adopted text is enough."
+            )
+            services.thread_resolve(thread=thread, actor=reviewer)
         adjust = rng.choice(indicators)
         decisions = {adjust.pk: services.Decision(validated_level=1, comment="Evidence shows a plan, not yet adopted.")}
-        services.round_review(round=round, actor=reviewer, decisions=decisions, action=services.ReviewAction.VALIDATE)
+        services.round_review(
+            round=round,
+            actor=reviewer,
+            decisions=decisions,
+            action=services.ReviewAction.VALIDATE,
+            note="Validated after the return: the adopted texts are attached. Well documented overall.",
+        )
 
 
 def round_level(rng: random.Random, lift: int) -> int:

@@ -1,0 +1,655 @@
+"""The offline workbook: download, fill in offline, upload (the dry run), confirm; bad files refused, nothing half-written."""
+
+import datetime
+import io
+import zipfile
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+from assessments import services
+from assessments.models import Answer, AnswerRevision, Round
+from collaboration import workbook
+from collaboration.models import WorkbookImport
+from collaboration.workbook_panels import round_page_section
+from indicators.models import Dimension
+from indicators.rules import Level
+from tests.factories import DimensionFactory, IndicatorFactory, VersionFactory
+from tests.world import answer, answer_everything, make_city
+
+pytestmark = pytest.mark.django_db
+
+
+# --- helpers: what a person does with the workbook -------------------------------------------------
+
+
+def _download(client, round: Round) -> bytes:
+    response = client.get(reverse("workbook_download", args=[round.pk]))
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
+def _edit(data: bytes, rows: dict[str, dict], *, sheet_edits=None) -> bytes:
+    """Change cells of the workbook as a person would in a spreadsheet: {code: {"response": …, "justification": …}}."""
+    book = load_workbook(io.BytesIO(data))
+    for ws in book.worksheets:
+        for row in ws.iter_rows(min_row=2):
+            code = row[workbook.CODE - 1].value
+            if code in rows:
+                for key, value in rows[code].items():
+                    column = {"response": workbook.RESPONSE, "justification": workbook.JUSTIFICATION}.get(key, key)
+                    row[column - 1].value = value
+    if sheet_edits:
+        sheet_edits(book)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def _upload(client, round: Round, data: bytes, name: str = "filled-in.xlsx"):
+    return client.post(
+        reverse("workbook_upload", args=[round.pk]), {"file": SimpleUploadedFile(name, data, content_type="")}
+    )
+
+
+def _state(round: Round) -> tuple:
+    """Everything an upload could write: answers as they are, their history, the imports kept."""
+    answers = sorted(Answer.objects.filter(round=round).values_list("indicator__code", "response", "level", "revision"))
+    return answers, AnswerRevision.objects.filter(answer__round=round).count(), WorkbookImport.objects.count()
+
+
+def _answer_of(round: Round, code: str) -> Answer:
+    return Answer.objects.get(round=round, indicator__code=code)
+
+
+@pytest.fixture
+def editor_client(client, quito):
+    client.force_login(quito.editor)
+    return client
+
+
+# --- the workbook as downloaded ------------------------------------------------------------------------------
+
+
+def test_the_workbook_has_a_locked_sheet_per_kept_dimension_with_the_answers_and_a_signed_hidden_meta(
+    editor_client, quito, draft
+):
+    answer(draft, "HC-01", quito.editor, level=2, justification="Council minutes")
+    services.evidence_add(
+        round=draft,
+        indicator=_answer_of(draft, "HC-01").indicator,
+        actor=quito.editor,
+        description="Minutes",
+        url="https://example.org/m.pdf",
+    )
+    services.round_dimension_toggle(
+        round=draft, dimension=Dimension.objects.get(version=draft.version, code="DC"), actor=quito.approver
+    )
+
+    response = editor_client.get(reverse("workbook_download", args=[draft.pk]))
+
+    assert response["Content-Disposition"] == 'attachment; filename="coherence-quito-2025.xlsx"'
+    book = load_workbook(io.BytesIO(response.content))
+    titles = book.sheetnames
+    assert titles[1:] == [
+        "HC Horizontal coherence",
+        "VC Vertical coherence",
+        "SP Stakeholder participation",  # 31 characters at most
+        "IN Institutionalisation",
+        "DE Data and evidence",
+        "_meta",
+    ]  # DC was left out of the round
+    assert all(len(title) <= 31 for title in titles)
+    assert book["_meta"].sheet_state == "veryHidden"
+    hc = book["HC Horizontal coherence"]
+    header = [cell.value for cell in hc[1]]
+    assert header[:3] == ["Code", "Question", f"0 — {Level.NOT_IN_PLACE.label}"]
+    row = {cell.column: cell for cell in hc[2]}
+    assert row[workbook.CODE].value == "HC-01"
+    assert row[workbook.RESPONSE].value == 2
+    assert row[workbook.JUSTIFICATION].value == "Council minutes"
+    assert row[workbook.EVIDENCE].value == "Minutes — https://example.org/m.pdf"
+    assert row[workbook.REVISION].value == _answer_of(draft, "HC-01").revision
+    assert hc.column_dimensions["K"].hidden
+    assert hc.protection.sheet
+    assert row[workbook.QUESTION].protection.locked and row[workbook.EVIDENCE].protection.locked
+    assert not row[workbook.RESPONSE].protection.locked and not row[workbook.JUSTIFICATION].protection.locked
+    # The drop-down offers N/A only where the indicator allows it (HC-03 does, HC-01 does not).
+    lists = {str(dv.sqref): dv.formula1 for dv in hc.data_validations.dataValidation}
+    with_na = next(formula for cells, formula in lists.items() if "N3" in cells or "H4" in cells)
+    without_na = next(formula for cells, formula in lists.items() if "H2" in cells.split())
+    assert "N/A" in with_na and "Don't know" in with_na
+    assert "N/A" not in without_na and "0,1,2,3,4" in without_na
+    meta = {r[0].value: r[1].value for r in book["_meta"].iter_rows()}
+    assert meta["round"] == draft.pk and meta["version"] == draft.version_id and meta["authority"] == "quito"
+    assert meta["signature"] and meta["generated_at"]
+
+
+def test_the_workbook_speaks_the_users_language(editor_client, draft):
+    editor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    book = load_workbook(io.BytesIO(_download(editor_client, draft)))
+
+    with translation.override("es"):
+        expected = f"0 — {Level.NOT_IN_PLACE.label}"
+    with translation.override("en"):
+        assert expected != f"0 — {Level.NOT_IN_PLACE.label}"
+    assert book.worksheets[1].cell(row=1, column=workbook.FIRST_DESCRIPTOR).value == expected
+    assert book.worksheets[1].title == "HC Coherencia horizontal"
+
+
+# --- the round trip ----------------------------------------------------------------------------------------
+
+
+def test_a_workbook_filled_in_offline_shows_exactly_its_changes_then_saves_them_with_history(
+    editor_client, quito, draft
+):
+    answer(draft, "HC-01", quito.approver, level=1, justification="Ad hoc meetings")
+    answer(draft, "VC-02", quito.approver, level=2, justification="A protocol")
+    data = _download(editor_client, draft)
+    filled = _edit(
+        data,
+        {
+            "HC-01": {"response": 3, "justification": "A standing committee meets monthly."},
+            "HC-03": {"response": "N/A"},
+            "VC-02": {"justification": "A protocol signed with the province"},
+        },
+    )
+    revisions_before = AnswerRevision.objects.filter(answer__round=draft).count()
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 200
+    check = response.context["check"]
+    assert not check.errors
+    assert [(c.code, c.response, c.level, c.justification) for c in check.changes] == [
+        ("HC-01", "level", 3, "A standing committee meets monthly."),
+        ("HC-03", "na", None, ""),
+        ("VC-02", "level", 2, "A protocol signed with the province"),
+    ]
+    assert check.changes[0].old_level == 1 and check.changes[0].old_justification == "Ad hoc meetings"
+    page = response.content.decode()
+    assert "A standing committee meets monthly." in page and "Ad hoc meetings" in page
+    # Nothing is written by the dry run.
+    assert _answer_of(draft, "HC-01").level == 1
+    pending = WorkbookImport.objects.get(round=draft)
+    assert pending.status == WorkbookImport.Status.PENDING and pending.uploaded_by == quito.editor
+    assert reverse("workbook_apply", args=[draft.pk, pending.pk]) in page
+
+    response = editor_client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 302 and response["Location"] == reverse("round_detail", args=[draft.pk])
+    hc01 = _answer_of(draft, "HC-01")
+    assert (hc01.level, hc01.justification, hc01.updated_by) == (3, "A standing committee meets monthly.", quito.editor)
+    assert _answer_of(draft, "HC-03").response == "na"
+    assert _answer_of(draft, "VC-02").justification == "A protocol signed with the province"
+    new_revisions = AnswerRevision.objects.filter(answer__round=draft).order_by("id")[revisions_before:]
+    assert all(r.new == r.answer.state() for r in new_revisions)
+    assert {(r.answer.indicator.code, r.changed_by_id) for r in new_revisions} == {
+        ("HC-01", quito.editor.pk),
+        ("HC-03", quito.editor.pk),
+        ("VC-02", quito.editor.pk),
+    }
+    pending.refresh_from_db()
+    assert pending.status == WorkbookImport.Status.APPLIED and pending.applied_at is not None
+    # Confirming twice writes nothing more.
+    again = editor_client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+    assert again.status_code == 409
+
+
+def test_an_unchanged_workbook_changes_nothing_and_keeps_no_import(editor_client, quito, draft):
+    answer(draft, "HC-01", quito.editor, level=1, justification="Line one\nline two")
+    answer(draft, "HC-02", quito.editor, level=2, justification="From a browser's form\r\nline two ")
+    answer(draft, "HC-03", quito.editor, response="na", justification="=not a formula, typed online")
+    answer(draft, "HC-04", quito.editor, response="dk")
+
+    response = _upload(editor_client, draft, _download(editor_client, draft))
+
+    assert response.status_code == 200
+    assert response.context["check"].changes == [] and not response.context["check"].errors
+    assert not WorkbookImport.objects.exists()
+
+
+def test_discarding_an_upload_writes_nothing(editor_client, quito, draft):
+    response = _upload(editor_client, draft, _edit(_download(editor_client, draft), {"HC-01": {"response": 2}}))
+    pending = response.context["check"].workbook_import
+    before = _state(draft)
+
+    response = editor_client.post(reverse("workbook_discard", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == WorkbookImport.Status.DISCARDED
+    assert _state(draft) == before
+    assert editor_client.post(reverse("workbook_apply", args=[draft.pk, pending.pk])).status_code == 409
+
+
+# --- conflicts ---------------------------------------------------------------------------------------------
+
+
+def test_a_row_changed_in_the_workbook_and_saved_online_since_is_a_conflict_and_nothing_is_written(
+    editor_client, quito, draft
+):
+    answer(draft, "HC-01", quito.editor, level=1)
+    answer(draft, "HC-02", quito.editor, level=1)
+    data = _download(editor_client, draft)
+    # A colleague autosaves both after the download; the workbook changes HC-01 only.
+    answer(draft, "HC-01", quito.approver, level=2, justification="Colleague's version")
+    answer(draft, "HC-02", quito.approver, level=4)
+    filled = _edit(data, {"HC-01": {"response": 3}, "HC-05": {"response": 0}})
+    before = _state(draft)
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 422
+    check = response.context["check"]
+    assert [(c.code, c.conflict) for c in check.changes] == [("HC-01", True), ("HC-05", False)]
+    assert check.changes[0].theirs_by == quito.approver.username
+    # HC-02 was not changed in the workbook: its stale revision is no conflict, the colleague's level stands.
+    assert "HC-02" not in {c.code for c in check.changes}
+    assert not check.ok and "Confirm" not in response.content.decode()
+    assert "table-warning" in response.content.decode()
+    assert _state(draft) == before
+
+
+def test_a_save_online_between_the_dry_run_and_the_confirmation_rolls_everything_back(editor_client, quito, draft):
+    answer(draft, "HC-01", quito.editor, level=1)
+    filled = _edit(_download(editor_client, draft), {"HC-01": {"response": 3}, "HC-02": {"response": 2}})
+    pending = _upload(editor_client, draft, filled).context["check"].workbook_import
+    answer(draft, "HC-01", quito.approver, level=4)  # the colleague is quicker
+    before = _state(draft)
+
+    response = editor_client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 409
+    assert "HC-01" in response.content.decode()
+    assert _state(draft) == before  # HC-02, first in the workbook or not, is not written either
+    assert not Answer.objects.filter(round=draft, indicator__code="HC-02").exists()
+    pending.refresh_from_db()
+    assert pending.status == WorkbookImport.Status.PENDING
+
+
+# --- bad files: refused whole, nothing written -----------------------------------------------------------
+
+
+def _other_version_round(quito):
+    version = VersionFactory(published=True)
+    dimension = DimensionFactory(version=version, code="HC")
+    IndicatorFactory(dimension=dimension, code="HC-01", complete=True)
+    return services.round_create(authority=quito.authority, period="2023", actor=quito.approver, version=version)
+
+
+def _tamper_meta(key, value):
+    def edit(book):
+        for row in book["_meta"].iter_rows():
+            if row[0].value == key:
+                row[1].value = value
+
+    return edit
+
+
+def _with_member(data: bytes, name: str) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr(name, b"\x00" * 64)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "message"),
+    [
+        (lambda c, q, r: b"just some text, not a spreadsheet", "answers.xlsx", "not an XLSX workbook"),
+        (lambda c, q, r: b"PK\x03\x04 broken zip", "answers.xlsx", "not an XLSX workbook"),
+        (lambda c, q, r: _download(c, r), "answers.xlsm", "macros"),
+        (lambda c, q, r: _with_member(_download(c, r), "xl/vbaProject.bin"), "answers.xlsx", "macros"),
+        (
+            lambda c, q, r: _download(c, services.round_create(authority=q.authority, period="2024", actor=q.approver)),
+            "answers.xlsx",
+            "another round (quito 2024",
+        ),
+        (lambda c, q, r: _download(c, _other_version_round(q)), "answers.xlsx", "another version of the catalogue"),
+        (
+            lambda c, q, r: _edit(_download(c, r), {}, sheet_edits=_tamper_meta("round", r.pk + 1)),
+            "answers.xlsx",
+            "changed where it must not be",
+        ),
+        (
+            lambda c, q, r: _edit(_download(c, r), {}, sheet_edits=_tamper_meta("rows", "[]")),
+            "answers.xlsx",
+            "changed where it must not be",
+        ),
+        (
+            lambda c, q, r: _edit(_download(c, r), {}, sheet_edits=lambda book: book.remove(book["_meta"])),
+            "answers.xlsx",
+            "not downloaded from this site",
+        ),
+    ],
+    ids=[
+        "text",
+        "not-a-zip",
+        "xlsm",
+        "vba-project",
+        "other-round",
+        "other-version",
+        "meta-round",
+        "meta-rows",
+        "no-meta",
+    ],
+)
+def test_a_file_that_is_not_this_rounds_workbook_is_refused_whole(editor_client, quito, draft, make, name, message):
+    answer(draft, "HC-01", quito.editor, level=1)
+    data = make(editor_client, quito, draft)
+    before = _state(draft)
+
+    response = _upload(editor_client, draft, data, name=name)
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert "check" not in response.context
+    assert _state(draft) == before
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(quito, draft):
+    upload = TemporaryUploadedFile("huge.xlsx", "application/octet-stream", 50 * 1024 * 1024, None)
+    upload.file.truncate(50 * 1024 * 1024)
+    before = _state(draft)
+
+    with mock.patch("openpyxl.load_workbook") as parse, pytest.raises(workbook.WorkbookRefused) as refused:
+        workbook.workbook_check(draft, quito.editor, upload)
+
+    upload.close()
+    assert "at most 5.0\xa0MB" in refused.value.messages[0]
+    parse.assert_not_called()
+    assert _state(draft) == before
+
+
+def test_a_50_mb_upload_is_answered_413_before_any_view_reads_it(editor_client, draft):
+    big = SimpleUploadedFile("huge.xlsx", b"PK\x03\x04" + b"\0" * (50 * 1024 * 1024))
+
+    response = editor_client.post(reverse("workbook_upload", args=[draft.pk]), {"file": big})
+
+    assert response.status_code == 413
+    assert not WorkbookImport.objects.exists()
+
+
+def test_the_size_limit_is_a_setting(editor_client, draft, settings):
+    settings.WORKBOOK_MAX_BYTES = 1000
+
+    response = _upload(editor_client, draft, _download(editor_client, draft))
+
+    assert response.status_code == 422
+    assert "a workbook may be at most 1000\xa0bytes" in response.content.decode()
+
+
+# --- bad rows: every one listed with its sheet, row and code; nothing written ------------------------------
+
+
+def test_every_bad_row_is_listed_with_its_sheet_row_and_code_and_nothing_is_kept(editor_client, quito, draft):
+    answer(draft, "HC-01", quito.editor, level=1)
+
+    def add_unknown_row(book):
+        book["HC Horizontal coherence"].append(["HC-99", "A question of my own", None, None, None, None, None, 2])
+
+    filled = _edit(
+        _download(editor_client, draft),
+        {
+            "HC-01": {"response": "N/A"},  # HC-01 does not allow N/A
+            "HC-02": {"response": 7},
+            "HC-05": {"response": "high"},
+            "HC-06": {"justification": '=HYPERLINK("https://evil.example")'},
+            "VC-01": {"response": "=1+2"},
+            "VC-02": {"response": 3},  # a good row: still nothing is kept
+        },
+        sheet_edits=add_unknown_row,
+    )
+    before = _state(draft)
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 422
+    errors = {(e.sheet, e.row, e.code): e.message for e in response.context["check"].errors}
+    hc, vc = "HC Horizontal coherence", "VC Vertical coherence"
+    assert set(errors) == {(hc, 2, "HC-01"), (hc, 3, "HC-02"), (hc, 6, "HC-05"), (hc, 7, "HC-06"), (vc, 2, "VC-01"),
+                           (hc, 10, "HC-99")}  # fmt: skip
+    assert "not applicable" in errors[(hc, 2, "HC-01")]
+    assert "“7” is not an allowed response" in errors[(hc, 3, "HC-02")]
+    assert "“high” is not an allowed response" in errors[(hc, 6, "HC-05")]
+    assert "formula (in I7)" in errors[(hc, 7, "HC-06")]
+    assert "formula (in H2)" in errors[(vc, 2, "VC-01")]
+    assert "Unknown code" in errors[(hc, 10, "HC-99")]
+    page = response.content.decode()
+    assert "HC-99" in page and hc in page and "Confirm" not in page
+    assert _state(draft) == before
+
+
+def test_a_changed_hidden_revision_is_an_error_of_its_row(editor_client, quito, draft):
+    answer(draft, "HC-01", quito.editor, level=1)
+    filled = _edit(_download(editor_client, draft), {"HC-01": {"response": 2, workbook.REVISION: 99}})
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 422
+    [error] = response.context["check"].errors
+    assert error.code == "HC-01" and "hidden revision" in error.message
+    assert not WorkbookImport.objects.exists()
+
+
+def test_in_a_returned_round_only_the_returned_indicators_can_change(client, quito, draft, reviewer):
+    answer_everything(draft, quito.editor)
+    services.round_submit(round=draft, actor=quito.approver)
+    hc01 = _answer_of(draft, "HC-01").indicator
+    services.round_review(
+        round=draft,
+        actor=reviewer,
+        decisions={hc01.pk: services.Decision(comment="Say more", send_back=True)},
+        action=services.ReviewAction.RETURN,
+    )
+    client.force_login(quito.editor)
+    filled = _edit(_download(client, draft), {"HC-01": {"response": 3}, "HC-02": {"response": 3}})
+
+    response = _upload(client, draft, filled)
+
+    assert response.status_code == 422
+    check = response.context["check"]
+    assert [c.code for c in check.changes] == ["HC-01"]
+    assert [(e.code, e.message) for e in check.errors] == [
+        ("HC-02", "Only the indicators the reviewer returned can be changed now.")
+    ]
+
+
+# --- who may do what -----------------------------------------------------------------------------------------
+
+
+def test_another_citys_people_get_a_404_for_everything(client, quito, draft):
+    filled = _edit(_download_as(client, quito.editor, draft), {"HC-01": {"response": 2}})
+    pending = _upload(client, draft, filled).context["check"].workbook_import
+    other = make_city("lima")
+    client.force_login(other.approver)
+    before = _state(draft)
+
+    assert client.get(reverse("workbook_download", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("workbook_upload", args=[draft.pk])).status_code == 404
+    assert _upload(client, draft, filled).status_code == 404
+    assert client.post(reverse("workbook_apply", args=[draft.pk, pending.pk])).status_code == 404
+    assert client.post(reverse("workbook_discard", args=[draft.pk, pending.pk])).status_code == 404
+    assert _state(draft) == before
+
+
+def _download_as(client, user, round):
+    client.force_login(user)
+    return _download(client, round)
+
+
+def test_an_editor_may_download_a_submitted_round_but_not_upload_to_it(client, quito, submitted):
+    data = _download_as(client, quito.editor, submitted)
+
+    assert client.get(reverse("workbook_upload", args=[submitted.pk])).status_code == 403
+    response = _upload(client, submitted, _edit(data, {"HC-01": {"response": 4}}))
+    assert response.status_code == 403
+    assert "You cannot change this round now." in response.content.decode()
+    assert not WorkbookImport.objects.exists()
+
+
+def test_a_reviewer_may_download_a_submitted_round_but_not_upload(client, reviewer, submitted):
+    assert _download_as(client, reviewer, submitted)
+    assert client.get(reverse("workbook_upload", args=[submitted.pk])).status_code == 403
+
+
+def test_only_the_uploader_may_confirm(client, quito, draft):
+    filled = _edit(_download_as(client, quito.editor, draft), {"HC-01": {"response": 2}})
+    pending = _upload(client, draft, filled).context["check"].workbook_import
+    client.force_login(quito.approver)
+
+    response = client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 403
+    assert not Answer.objects.filter(round=draft, indicator__code="HC-01").exists()
+
+
+def test_applying_is_refused_once_the_round_was_submitted_in_between(client, quito, draft):
+    answer_everything(draft, quito.editor)
+    filled = _edit(_download_as(client, quito.editor, draft), {"HC-01": {"response": 4, "justification": "Done"}})
+    pending = _upload(client, draft, filled).context["check"].workbook_import
+    services.round_submit(round=draft, actor=quito.approver)
+    before = _state(draft)
+
+    response = client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 403
+    assert _state(draft) == before
+
+
+def test_applying_is_refused_when_the_round_changed_status_since_the_upload_even_if_it_is_open_again(quito, draft):
+    answer(draft, "HC-01", quito.editor, level=1)
+    pending = WorkbookImport.objects.create(
+        round=draft,
+        uploaded_by=quito.editor,
+        filename="w.xlsx",
+        changes=[{"code": "HC-01", "base_revision": 1, "response": "level", "level": 3, "justification": ""}],
+    )
+    draft.events.create(from_status=Round.Status.DRAFT, to_status=Round.Status.SUBMITTED, actor=quito.approver)
+    draft.events.create(from_status=Round.Status.SUBMITTED, to_status=Round.Status.RETURNED, actor=quito.approver)
+    before = _state(draft)
+
+    with pytest.raises(services.WorkflowError, match="status changed since the upload"):
+        workbook.workbook_apply(workbook_import=pending, actor=quito.editor)
+
+    assert _state(draft) == before
+
+
+def test_an_upload_older_than_a_day_cannot_be_confirmed(client, quito, draft):
+    filled = _edit(_download_as(client, quito.editor, draft), {"HC-01": {"response": 2}})
+    pending = _upload(client, draft, filled).context["check"].workbook_import
+    WorkbookImport.objects.filter(pk=pending.pk).update(
+        uploaded_at=pending.uploaded_at - workbook.PENDING_MAX_AGE - datetime.timedelta(minutes=1)
+    )
+
+    response = client.post(reverse("workbook_apply", args=[draft.pk, pending.pk]))
+
+    assert response.status_code == 409
+    assert "more than a day old" in response.content.decode()
+    assert not Answer.objects.filter(round=draft, indicator__code="HC-01").exists()
+
+
+# --- the round page ----------------------------------------------------------------------------------------
+
+
+def test_the_round_page_offers_the_workbook_and_the_upload_only_to_who_may_edit_now(client, quito, reviewer, draft):
+    client.force_login(quito.editor)
+    page = client.get(reverse("round_detail", args=[draft.pk])).content.decode()
+    assert "Work offline" in page
+    assert reverse("workbook_download", args=[draft.pk]) in page
+    assert reverse("workbook_upload", args=[draft.pk]) in page
+
+    answer_everything(draft, quito.editor)
+    services.round_submit(round=draft, actor=quito.approver)
+    for person in (quito.editor, reviewer):
+        client.force_login(person)
+        page = client.get(reverse("round_detail", args=[draft.pk])).content.decode()
+        assert reverse("workbook_download", args=[draft.pk]) in page
+        assert reverse("workbook_upload", args=[draft.pk]) not in page
+
+
+def test_the_upload_page_has_a_labelled_file_field_that_says_what_it_accepts(editor_client, draft):
+    page = editor_client.get(reverse("workbook_upload", args=[draft.pk])).content.decode()
+
+    assert 'for="id_file"' in page and "Filled-in workbook (XLSX)" in page
+    assert 'accept=".xlsx,' in page
+    assert "at most 5.0\xa0MB" in page
+
+
+def test_responses_are_read_in_any_of_the_sites_languages(editor_client, draft):
+    filled = _edit(
+        _download(editor_client, draft),
+        {"HC-03": {"response": "S.O."}, "HC-04": {"response": "No sabe"}, "HC-05": {"response": "3"}},
+    )
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 200
+    assert [(c.code, c.response, c.level) for c in response.context["check"].changes] == [
+        ("HC-03", "na", None),
+        ("HC-04", "dk", None),
+        ("HC-05", "level", 3),
+    ]
+
+
+def test_a_row_of_a_dimension_left_out_since_the_download_is_an_error(editor_client, quito, draft):
+    data = _download(editor_client, draft)
+    services.round_dimension_toggle(
+        round=draft, dimension=Dimension.objects.get(version=draft.version, code="DC"), actor=quito.approver
+    )
+
+    response = _upload(editor_client, draft, _edit(data, {"DC-01": {"response": 2}}))
+
+    assert response.status_code == 422
+    [error] = response.context["check"].errors
+    assert error.code == "DC-01" and "left out of the round" in error.message
+
+
+# --- query counts ----------------------------------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_download_and_the_round_page_section_cost_the_same_whatever_the_number_of_answers(
+    editor_client, quito, draft
+):
+    download = reverse("workbook_download", args=[draft.pk])
+    answer(draft, "HC-01", quito.editor, level=2, evidence_url="https://example.org/a.pdf")
+    few = _queries(editor_client, download)
+    answer_everything(draft, quito.editor)
+
+    assert _queries(editor_client, download) == few
+
+
+def test_the_round_page_section_costs_one_query(rf, quito, draft, django_assert_num_queries):
+    request = rf.get("/")
+    request.user = quito.editor
+    quito.editor.has_perm("assessments.review_round")  # the page has asked already: its answer is cached
+
+    with django_assert_num_queries(1):
+        html = round_page_section(request, draft)
+
+    assert reverse("workbook_upload", args=[draft.pk]) in html
+
+
+def test_an_upload_without_a_file_is_a_form_error(editor_client, draft):
+    response = editor_client.post(reverse("workbook_upload", args=[draft.pk]), {})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["file"]
+    assert not WorkbookImport.objects.exists()
