@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist): one per core; the tests that run real processes share one of them.
+TEST_WORKERS ?= auto
 # Babel compiles the message catalogues (pure Python: no GNU gettext needed); like msgfmt, it leaves
 # out fuzzy and untranslated entries, and it fails on a translation whose placeholders differ.
 COMPILE_MESSAGES := $(VENV)/bin/pybabel compile -d locale -D django
@@ -35,7 +37,7 @@ test: $(STAMP) var
 	$(COMPILE_MESSAGES)
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,7 @@ from indicators.models import Indicator, Level
 
 from .models import Answer, Authority, Round, RoundQuerySet
 from .places import place_name
-from .services import Decision
+from .services import JUSTIFICATION_MAX_LENGTH, Decision
 from .uploads import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE, check_logo, check_upload
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
@@ -58,7 +58,7 @@ class AnswerForm(forms.Form):
     justification = forms.CharField(
         label=_("Justification"),
         required=False,
-        max_length=10_000,
+        max_length=JUSTIFICATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Say what exists and where; a reviewer will read this."),
     )

@@ -275,6 +275,10 @@ def round_dimension_toggle(*, round: Round, dimension: Dimension, actor) -> Roun
 # --- answers and evidence ----------------------------------------------------------------------
 
 
+# The longest justification an answer keeps, however it is saved (the form, autosave, the workbook).
+JUSTIFICATION_MAX_LENGTH = 10_000
+
+
 @transaction.atomic
 def answer_save(
     *,
@@ -309,6 +313,11 @@ def answer_save(
         raise WorkflowError(_("This indicator cannot be answered as not applicable."))
     if response not in Answer.Response.values:
         raise WorkflowError(_("Unknown response."))
+    if len(justification) > JUSTIFICATION_MAX_LENGTH:
+        raise WorkflowError(
+            _("The justification has %(length)d characters; it may have at most %(max)d.")
+            % {"length": len(justification), "max": JUSTIFICATION_MAX_LENGTH}
+        )
 
     answer, _created = Answer.objects.select_for_update().get_or_create(round=round, indicator=indicator)
     if answer.revision != base_revision:

@@ -26,6 +26,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers.expat import ExpatError, ParserCreate
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +42,7 @@ from assessments.models import Answer, Round, StatusEvent
 from assessments.services import WorkflowError
 from assessments.sheet import answer_sheet
 from assessments.uploads import SuspiciousArchive, detect_type
-from indicators.models import Indicator
+from indicators.models import Dimension, Indicator
 from indicators.rules import LEVELS, Level, Response
 
 from .models import WorkbookImport
@@ -55,12 +56,19 @@ PENDING_MAX_AGE = datetime.timedelta(days=1)
 # What is read of an uploaded workbook: a real one has a few dozen rows and a dozen columns.
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
-# The XML of a workbook of WORKBOOK_MAX_BYTES never expands beyond this many times its size.
-MAX_EXPANSION = 20
+# Unpacked, a real workbook is tens to hundreds of KB; a few MB of zip can unpack to GBs, and openpyxl
+# holds a whole row in memory (a row of a million cells took 610 MB). What an upload may hold unpacked:
+MAX_UNPACKED_BYTES = 25 * 1024 * 1024  # all its parts together
+MAX_MEMBER_BYTES = 15 * 1024 * 1024  # one part (the shared strings hold every text)
+MAX_CELLS_PER_ROW = 500  # a real row has a dozen
+# Sheets beyond the dimensions': the instructions and the hidden _meta.
+EXTRA_SHEETS = 2
+# The dry run lists this many problems at most, then says there are more.
+MAX_ERRORS = 200
 # Columns of a dimension's sheet (1-based), as written and read.
 CODE, QUESTION, FIRST_DESCRIPTOR = 1, 2, 3
 RESPONSE = FIRST_DESCRIPTOR + len(LEVELS)
-JUSTIFICATION, EVIDENCE, REVISION = RESPONSE + 1, RESPONSE + 2, RESPONSE + 3
+JUSTIFICATION, EVIDENCE, REVISION, NOTE = RESPONSE + 1, RESPONSE + 2, RESPONSE + 3, RESPONSE + 4
 SHEET_TITLE_MAX = 31
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -153,15 +161,32 @@ def _digest(response: str, level: int | None, justification: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:20]
 
 
+def _clean(text: str) -> str:
+    """``text`` without the control characters a workbook cannot hold (Word's Shift+Enter pastes \\x0b)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _put(ws, row: int, column: int, value):
+    """Write a cell: a text without the characters openpyxl refuses, and always as text, never as a formula."""
+    if not isinstance(value, str):
+        return ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column, value=_clean(value))
+    if cell.value.startswith("="):
+        cell.data_type = "s"  # a text that looks like a formula stays text
+    return cell
+
+
 def _signature(round_id: int, version_id: int, rows: list) -> str:
     payload = json.dumps([FORMAT, round_id, version_id, rows], separators=(",", ":"), sort_keys=True)
     return salted_hmac(SALT, payload, algorithm="sha256").hexdigest()
 
 
 def _sheet_title(code: str, name: str, taken: set[str]) -> str:
-    title = SHEET_TITLE_FORBIDDEN.sub(" ", f"{code} {name}")[:SHEET_TITLE_MAX].strip()
+    title = SHEET_TITLE_FORBIDDEN.sub(" ", _clean(f"{code} {name}"))[:SHEET_TITLE_MAX].strip()
     if title.casefold() in taken or title == META:
-        title = code[:SHEET_TITLE_MAX]
+        title = SHEET_TITLE_FORBIDDEN.sub(" ", _clean(code))[:SHEET_TITLE_MAX]
     taken.add(title.casefold())
     return title
 
@@ -225,7 +250,7 @@ def workbook_build(round: Round, user) -> bytes:
     if not can_edit:
         lines.append((_("You cannot change this round's answers now: this workbook is for reading."), True))
     for row, (text, strong) in enumerate(lines, start=1):
-        cell = intro.cell(row=row, column=1, value=text)
+        cell = _put(intro, row, 1, text)
         cell.alignment = wrap
         if strong:
             cell.font = bold
@@ -234,8 +259,8 @@ def workbook_build(round: Round, user) -> bytes:
 
     headers = [_("Code"), _("Question")]
     headers += [f"{level} — {level.label}" for level in Level]
-    headers += [_("Response"), _("Justification"), _("Evidence (add it online)"), _("Revision")]
-    widths = [9, 50] + [30] * len(LEVELS) + [14, 50, 40, 8]
+    headers += [_("Response"), _("Justification"), _("Evidence (add it online)"), _("Revision"), _("Note")]
+    widths = [9, 50] + [30] * len(LEVELS) + [14, 50, 40, 8, 40]
     na_label, dk_label = _not_applicable_label(), _dont_know_label()
     levels = [str(level) for level in LEVELS]
     titles: set[str] = {intro.title.casefold()}
@@ -249,7 +274,7 @@ def workbook_build(round: Round, user) -> bytes:
             continue
         ws = book.create_sheet(_sheet_title(dimension.code, dimension.name, titles))
         for column, (title, width) in enumerate(zip(headers, widths, strict=True), start=1):
-            cell = ws.cell(row=1, column=column, value=title)
+            cell = _put(ws, 1, column, title)
             cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
             ws.column_dimensions[get_column_letter(column)].width = width
         ws.freeze_panes = "C2"
@@ -264,16 +289,15 @@ def workbook_build(round: Round, user) -> bytes:
             answer = sheet.answers.get(indicator.pk)
             response = answer.response if answer else Response.UNANSWERED
             level = answer.level if answer else None
-            justification = answer.justification if answer else ""
+            # The digest is of the text as written: an untouched row reads back the same.
+            justification = _text(_clean(answer.justification)) if answer else ""
             revision = answer.revision if answer else 0
             evidence = "\n".join(_evidence_line(item) for item in answer.evidence.all()) if answer else ""
             values = [indicator.code, indicator.question, *indicator.descriptors]
             values += [_cell_response(response, level), justification, evidence, revision]
+            values.append(_carried_over_note(round) if answer and answer.carried_over else None)
             for column, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=column, value=value)
-                cell.alignment = wrap
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # a text that looks like a formula stays text
+                _put(ws, row, column, value).alignment = wrap
             for column in (RESPONSE, JUSTIFICATION):
                 ws.cell(row=row, column=column).protection = editable
                 ws.cell(row=row, column=column).fill = input_fill
@@ -297,14 +321,23 @@ def workbook_build(round: Round, user) -> bytes:
         ("signature", _signature(round.pk, round.version_id, signed_rows)),
     ]
     for row, (key, value) in enumerate(entries, start=1):
-        meta.cell(row=row, column=1, value=key)
-        meta.cell(row=row, column=2, value=value)
+        _put(meta, row, 1, key)
+        _put(meta, row, 2, value)
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     book.security = WorkbookProtection(lockStructure=True)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def _carried_over_note(round: Round) -> str:
+    """What the Note column says of an answer carried over from an earlier round and not confirmed yet."""
+    if round.started_from is None:
+        return _("Carried over from an earlier round, not confirmed: change it here, or confirm it online.")
+    return _("Carried over from %(period)s, not confirmed: change it here, or confirm it online.") % {
+        "period": round.started_from.period
+    }
 
 
 def _list_formula(items: list[str]) -> str:
@@ -402,6 +435,8 @@ class WorkbookCheck:
     filename: str
     changes: list[Change] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    more_errors: bool = False  # more than MAX_ERRORS: only the first are listed
+    carried_over: list[str] = field(default_factory=list)  # codes of answers carried over, still to confirm online
     workbook_import: WorkbookImport | None = None
 
     @property
@@ -414,8 +449,17 @@ class WorkbookCheck:
         return self.workbook_import is not None
 
 
-def _refuse_file(upload) -> bytes:
-    """The upload's bytes, unless it is too large, not an XLSX workbook or has macros (WorkbookRefused)."""
+def _unreadable() -> WorkbookRefused:
+    return WorkbookRefused(
+        _("This workbook cannot be read. Save it again as an .xlsx workbook and upload it. Nothing was saved.")
+    )
+
+
+def _refuse_file(upload, *, max_sheets: int) -> bytes:
+    """The upload's bytes, unless it is too large (packed or not), not an XLSX workbook or has macros (WorkbookRefused).
+
+    Everything here is decided before openpyxl reads the file: what it would cost to read is bounded first.
+    """
     limit = max_bytes()
     if upload.size is None or upload.size > limit:
         raise WorkbookRefused(
@@ -448,11 +492,120 @@ def _refuse_file(upload) -> bytes:
         raise not_xlsx
     with zipfile.ZipFile(stream) as archive:
         members = archive.infolist()
-    if any(member.filename.lower().endswith("vbaproject.bin") for member in members):
-        raise macros
-    if sum(member.file_size for member in members) > MAX_EXPANSION * limit:
-        raise not_xlsx
+        # zipfile never unpacks a part beyond the size it declares: the declared sizes bound the cost.
+        if (
+            sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
+            or max((member.file_size for member in members), default=0) > MAX_MEMBER_BYTES
+        ):
+            raise WorkbookRefused(
+                _(
+                    "This workbook is far larger once unpacked than a round's workbook. Download the round's "
+                    "workbook and fill that one in. Nothing was saved."
+                )
+            )
+        if any(member.filename.lower().endswith("vbaproject.bin") for member in members):
+            raise macros
+        try:
+            types = archive.read("[Content_Types].xml").lower()
+        except KeyError as missing:
+            raise not_xlsx from missing
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as broken:
+            raise _unreadable() from broken
+        if b"vbaproject" in types or b"macroenabled" in types:
+            raise macros
+        scan = _XmlScan()
+        for member in members:
+            if _is_xml(archive, member):
+                scan.read(archive, member)
+    if scan.sheets > max_sheets:
+        raise WorkbookRefused(
+            _(
+                "This workbook has %(count)d sheets; the round's workbook has at most %(max)d. Do not add sheets: "
+                "download the round's workbook and fill that one in. Nothing was saved."
+            )
+            % {"count": scan.sheets, "max": max_sheets}
+        )
     return data
+
+
+def _is_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether a part is XML, by name or, whatever its name (a sheet can be any part), by its first bytes."""
+    if member.filename.lower().endswith((".xml", ".rels")):
+        return True
+    try:
+        with archive.open(member) as part:
+            head = part.read(64)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as broken:
+        raise _unreadable() from broken
+    return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
+
+
+class _XmlScan:
+    """Read the XML parts of an upload as a stream, keeping nothing: refuse DTDs (entities), XML that
+    does not parse, and rows too wide for openpyxl to hold; count the sheets the workbook declares."""
+
+    MAX_DEPTH = 64  # OOXML nests a dozen levels; expat keeps every open element
+
+    def __init__(self) -> None:
+        self.declared = 0  # <sheet> elements of the workbook part
+        self.worksheets = 0  # worksheet parts
+        self._stack: list[str] = []
+        self._cells = 0
+
+    @property
+    def sheets(self) -> int:
+        return max(self.declared, self.worksheets)
+
+    def read(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+        parser = ParserCreate(namespace_separator="}")
+        parser.StartDoctypeDeclHandler = self._refuse_doctype
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        self._stack, self._cells = [], 0
+        try:
+            with archive.open(member) as part:
+                while chunk := part.read(64 * 1024):
+                    parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except (
+            ExpatError,
+            zipfile.BadZipFile,
+            ValueError,
+            OSError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+        ) as broken:
+            raise _unreadable() from broken
+
+    def _refuse_doctype(self, *args) -> None:
+        raise ValueError("a DTD in a workbook")  # no workbook has one; entity bombs need one
+
+    def _start(self, name: str, attributes) -> None:
+        if len(self._stack) >= self.MAX_DEPTH:
+            raise ValueError("XML nested deeper than any workbook")
+        local = name.rpartition("}")[2]
+        parent = self._stack[-1] if self._stack else None
+        if local == "row":
+            self._cells = 0
+        elif local == "c" and parent == "row":
+            self._cells += 1
+            if self._cells > MAX_CELLS_PER_ROW:
+                raise WorkbookRefused(
+                    _(
+                        "This workbook has a row of more than %(max)d cells. Download the round's workbook and "
+                        "fill that one in. Nothing was saved."
+                    )
+                    % {"max": MAX_CELLS_PER_ROW}
+                )
+        elif local == "sheet" and parent == "sheets":
+            self.declared += 1
+        elif local == "worksheet" and parent is None:
+            self.worksheets += 1
+        self._stack.append(local)
+
+    def _end(self, name: str) -> None:
+        self._stack.pop()
 
 
 def _read_meta(book) -> dict[str, str]:
@@ -514,23 +667,28 @@ def workbook_check(round: Round, user, uploaded_file) -> WorkbookCheck:
     with something to change), it is kept as a pending ``WorkbookImport`` for ``workbook_apply``.
     """
     access.require(user, Capability.EDIT_ANSWERS, round)
-    data = _refuse_file(uploaded_file)
+    dimensions = Dimension.objects.filter(version_id=round.version_id).count()
+    data = _refuse_file(uploaded_file, max_sheets=dimensions + EXTRA_SHEETS)
     from openpyxl import load_workbook
 
+    # openpyxl raises many kinds for a file that is not a workbook, and in read-only mode it parses
+    # each sheet only when it is read: a damaged sheet fails in the middle of reading it.
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception as unreadable:  # openpyxl raises many kinds for a file that is not a workbook
-        raise WorkbookRefused(
-            _("This workbook cannot be read. Save it again as an .xlsx workbook and upload it. Nothing was saved.")
-        ) from unreadable
+    except Exception as unreadable:
+        raise _unreadable() from unreadable
     try:
-        signed = _check_meta(_read_meta(book), round)
-        rows, errors = _read_rows(book)
+        meta = _read_meta(book)
+        rows = _read_rows(book)
+    except WorkbookRefused:
+        raise
+    except Exception as unreadable:
+        raise _unreadable() from unreadable
     finally:
         book.close()
+    signed = _check_meta(meta, round)
 
     check = WorkbookCheck(round=round, filename=Path(uploaded_file.name or "workbook.xlsx").name[:255])
-    check.errors.extend(errors)
     indicators = {i.code: i for i in Indicator.objects.filter(version_id=round.version_id).select_related("dimension")}
     answers = {a.indicator_id: a for a in Answer.objects.filter(round=round).select_related("updated_by")}
     omitted = set(round.omitted_dimensions.values_list("pk", flat=True))
@@ -585,6 +743,12 @@ def workbook_check(round: Round, user, uploaded_file) -> WorkbookCheck:
         justification = _text(values[JUSTIFICATION - 1])
         if _digest(response, level, justification) == downloaded:
             continue  # not changed in the workbook: a colleague's later save online stands
+        if len(justification) > services.JUSTIFICATION_MAX_LENGTH:
+            error(
+                _("The justification has %(length)d characters; it may have at most %(max)d.")
+                % {"length": len(justification), "max": services.JUSTIFICATION_MAX_LENGTH}
+            )
+            continue
         if indicator.dimension_id in omitted:
             error(_("This indicator's dimension was left out of the round since the download."))
             continue
@@ -616,6 +780,18 @@ def workbook_check(round: Round, user, uploaded_file) -> WorkbookCheck:
                 theirs_by=str(answer.updated_by or "") if answer else "",
             )
         )
+    if len(check.errors) > MAX_ERRORS:
+        check.errors, check.more_errors = check.errors[:MAX_ERRORS], True
+    changed = {change.code for change in check.changes}
+    by_id = {indicator.pk: indicator for indicator in indicators.values()}
+    check.carried_over = sorted(
+        by_id[answer.indicator_id].code
+        for answer in answers.values()
+        if answer.carried_over
+        and answer.indicator_id in by_id
+        and by_id[answer.indicator_id].dimension_id not in omitted
+        and by_id[answer.indicator_id].code not in changed
+    )
     if not check.errors and not check.conflicts and check.changes:
         with transaction.atomic():
             WorkbookImport.objects.filter(round=round, uploaded_by=user, status=WorkbookImport.Status.PENDING).update(
@@ -650,39 +826,44 @@ def _formula_error(sheet: str, number: int, code: str, cells) -> RowError:
     )
 
 
-def _read_rows(book) -> tuple[list[_Row], list[RowError]]:
-    """The indicator rows of every dimension sheet, and every formula found outside them."""
-    rows, errors = [], []
+def _read_rows(book) -> list[_Row]:
+    """The indicator rows of every dimension sheet, with the formulas of their response and justification.
+
+    Only those two cells are read as the user's input: elsewhere a text starting with "=" (a question,
+    a colleague's evidence) is only what was downloaded, and no formula there is ever evaluated.
+    """
+    rows = []
+    instructions = book.worksheets[0].title if book.worksheets else None
     for ws in book.worksheets:
-        if ws.title == META:
+        if ws.title in (META, instructions):
             continue
-        for number, cells in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS, max_col=MAX_COLUMNS), start=1):
+        for number, cells in enumerate(ws.iter_rows(min_row=2, max_row=MAX_ROWS, max_col=MAX_COLUMNS), start=2):
             values = [getattr(cell, "value", None) for cell in cells]
             values += [None] * (MAX_COLUMNS - len(values))
             code = _text(values[CODE - 1])
-            typed = [cell for cell in cells if getattr(cell, "data_type", None) == "f"]
+            if not code:
+                continue
+            inputs = [cells[column - 1] for column in (RESPONSE, JUSTIFICATION) if column <= len(cells)]
+            typed = [cell for cell in inputs if getattr(cell, "data_type", None) == "f"]
             texts = [
                 cell
-                for cell in cells
+                for cell in inputs
                 if getattr(cell, "data_type", None) != "f"
                 and isinstance(getattr(cell, "value", None), str)
                 and cell.value.startswith("=")
             ]
             formulas = tuple(cell.coordinate for cell in typed + texts)
-            if number == 1 or not code or ws.title == book.worksheets[0].title:
-                if formulas:  # the header row, an empty row, the instructions: nothing but values either
-                    errors.append(_formula_error(ws.title, number, code, formulas))
-                continue
             rows.append(_Row(ws.title, number, values, formulas, bool(typed)))
-    return rows, errors
+    return rows
 
 
 # --- confirm or discard --------------------------------------------------------------------------
 
 
 def _locked_import(workbook_import: WorkbookImport, actor) -> tuple[WorkbookImport, Round]:
-    workbook_import = WorkbookImport.objects.select_for_update().get(pk=workbook_import.pk)
+    # The round first, then the import, as every service locks: two orders could deadlock.
     round = Round.objects.select_for_update().select_related("authority").get(pk=workbook_import.round_id)
+    workbook_import = WorkbookImport.objects.select_for_update().get(pk=workbook_import.pk, round=round)
     if workbook_import.uploaded_by_id != actor.pk:
         raise AccessDenied(_("Only the person who uploaded this workbook can confirm or discard it."))
     if workbook_import.status != WorkbookImport.Status.PENDING:

@@ -23,6 +23,32 @@ from tests.factories import UserFactory
 from tests.processes import free_port
 from tests.world import City, answer_everything, make_city
 
+# `make test` spreads the suite over the machine's cores (pytest-xdist, one test database per worker). The tests
+# that run real processes (a Celery worker, a redis-server, Chromium against the live server) go to one worker, one
+# after another: they share the broker's queues and the machine's ports. Each worker keeps its cache in a Redis
+# database of its own (tests empty the cache), below the one REDIS_URL names.
+PROCESS_FIXTURES = {"start_worker", "worker", "broker", "browser", "live_server", "static_root", "sqlite_server"}
+PROCESS_MARKERS = {"browser", "real_worker"}
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER and os.environ.get("REDIS_URL"):
+    from urllib.parse import urlsplit
+
+    from django.conf import settings as django_settings
+
+    _redis = urlsplit(os.environ["REDIS_URL"])
+    _database = (int(_redis.path.strip("/") or 0) - 1 - int(WORKER.removeprefix("gw"))) % 16
+    django_settings.CACHES["default"]["LOCATION"] = _redis._replace(path=f"/{_database}").geturl()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or PROCESS_MARKERS & {
+            marker.name for marker in item.iter_markers()
+        }:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+        elif "seeded" in getattr(item, "fixturenames", ()):  # tests/demo: one seed_demo run for all of them
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
 
 def pytest_sessionstart(session):
     # In CI the suite runs against PostgreSQL and Redis; a missing service is a failure,

@@ -169,6 +169,32 @@ def test_the_service_refuses_na_where_the_catalogue_forbids_it(draft, quito):
     assert not Answer.objects.filter(round=draft).exists()
 
 
+def test_the_service_refuses_a_justification_longer_than_the_forms_limit_whoever_calls_it(draft, quito):
+    hc01 = Indicator.objects.get(version=draft.version, code="HC-01")
+    services.answer_save(
+        round=draft,
+        indicator=hc01,
+        actor=quito.editor,
+        response="level",
+        level=2,
+        justification="x" * 10_000,
+        base_revision=0,
+    )
+
+    with pytest.raises(services.WorkflowError, match="10001 characters; it may have at most 10000"):
+        services.answer_save(
+            round=draft,
+            indicator=hc01,
+            actor=quito.editor,
+            response="level",
+            level=2,
+            justification="x" * 10_001,
+            base_revision=1,
+        )
+
+    assert Answer.objects.get(round=draft, indicator=hc01).justification == "x" * 10_000
+
+
 # --- saves the browser retries (a client save id) and the "keep my version" button ----------------
 
 SAVE_ID = "6f1c1e0a-3c55-4c4e-9d59-0d7f3b8f4a21"

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import random
 import zipfile
 from unittest import mock
 
@@ -653,3 +654,234 @@ def test_an_upload_without_a_file_is_a_form_error(editor_client, draft):
     assert response.status_code == 422
     assert response.context["form"].errors["file"]
     assert not WorkbookImport.objects.exists()
+
+
+# --- texts a workbook cannot hold as they are -------------------------------------------------------------
+
+
+def test_control_characters_pasted_into_texts_are_left_out_of_the_workbook_and_an_untouched_row_is_unchanged(
+    editor_client, quito, draft
+):
+    # Word's Shift+Enter pastes a vertical tab (\x0b); the answer form accepts it, a workbook cannot hold it.
+    answer(draft, "HC-01", quito.editor, level=2, justification="Line one\x0bline two\x02")
+    answer(draft, "HC-02", quito.editor, level=1, justification="=not a formula\x1f")
+    hc01 = _answer_of(draft, "HC-01").indicator
+    hc01.question = "Is there a committee?\x0c"
+    hc01.save(update_fields=["question"])
+    hc01.dimension.name = "Horizontal\x01 coherence"
+    hc01.dimension.save(update_fields=["name"])
+    quito.authority.name = "Quito\x08"
+    quito.authority.save(update_fields=["name"])
+
+    data = _download(editor_client, draft)
+
+    book = load_workbook(io.BytesIO(data))
+    assert book.worksheets[0]["A1"].value.startswith("Quito — round 2025")
+    hc = book["HC Horizontal coherence"]
+    assert hc.cell(row=2, column=workbook.JUSTIFICATION).value == "Line oneline two"
+    assert hc.cell(row=2, column=workbook.QUESTION).value == "Is there a committee?"
+    assert hc.cell(row=3, column=workbook.JUSTIFICATION).value == "=not a formula"
+    assert hc.cell(row=3, column=workbook.JUSTIFICATION).data_type == "s"
+    response = _upload(editor_client, draft, data)
+    assert response.status_code == 200
+    assert response.context["check"].changes == [] and not response.context["check"].errors
+
+
+# --- damaged, oversized and crafted files: refused before anything is written ------------------------------
+
+
+def _rezip(data: bytes, replace: dict | None = None, add: dict | None = None) -> bytes:
+    """The workbook's zip with parts replaced ({name: function of the old bytes}) or added ({name: bytes})."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if replace and item.filename in replace:
+                content = replace[item.filename](content)
+            target.writestr(item.filename, content)
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return output.getvalue()
+
+
+def _hc_sheet(content: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in content
+    return content.replace(old, new, 1)
+
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10))
+    + b"]>"
+)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda sheet: _hc_sheet(sheet, b"</sheetData>", b'<row r="40"><c r="A40" t="inlineStr"><is><t>&bogus;</t></is></c></row></sheetData>'),
+        lambda sheet: BOMB + sheet.split(b"?>", 1)[-1].replace(b"</sheetData>", b"<row r='40'><c r='B40' t='inlineStr'><is><t>&lol9;</t></is></c></row></sheetData>"),
+        lambda sheet: sheet[: len(sheet) // 2],
+        # Well-formed XML that openpyxl fails on only when it reads the sheet: a number that is none.
+        lambda sheet: _hc_sheet(sheet, b"</sheetData>", b'<row r="40"><c r="A40" t="n"><v>many</v></c></row></sheetData>'),
+        lambda sheet: _hc_sheet(sheet, b"</sheetData>", b"</sheetData>" + b"<a>" * 100_000 + b"</a>" * 100_000),
+    ],
+    ids=["unknown-entity", "entity-bomb", "truncated", "bad-number", "deep-nesting"],
+)  # fmt: skip
+def test_a_damaged_or_tampered_sheet_is_refused_as_unreadable(editor_client, quito, draft, damage):
+    answer(draft, "HC-01", quito.editor, level=1)
+    data = _rezip(_download(editor_client, draft), replace={"xl/worksheets/sheet2.xml": damage})
+    before = _state(draft)
+
+    response = _upload(editor_client, draft, data)
+
+    assert response.status_code == 422
+    assert "cannot be read" in response.content.decode()
+    assert _state(draft) == before
+
+
+def _barely_compressible(size: int) -> bytes:
+    """``size`` bytes that compress about 17 times: below the ratio any upload may have, above its size limit unpacked."""
+    noise = random.Random(0)
+    return b"".join(bytes([noise.randrange(256)]) + b" " * 40 for _ in range(size // 41))
+
+
+def _sheet_of(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("xl/worksheets/sheet2.xml")
+
+
+def _one_row_of(cells: int):
+    return lambda sheet: _hc_sheet(sheet, b"</sheetData>", b'<row r="40">' + b"<c/>" * cells + b"</row></sheetData>")
+
+
+@pytest.mark.parametrize(
+    ("craft", "message"),
+    [
+        # Two parts of 13 MB: neither is too large, together they are (26 MB unpacked, 1.5 MB zipped).
+        (lambda data: _rezip(data, add={f"xl/media/part{n}.xml": _barely_compressible(13 * 1024 * 1024) for n in (1, 2)}),
+         "far larger once unpacked"),
+        (lambda data: _rezip(data, add={"xl/media/big.xml": _barely_compressible(16 * 1024 * 1024)}),
+         "far larger once unpacked"),
+        # A row of a million cells held 610 MB in openpyxl; these 200,000 fit in 800 KB.
+        (lambda data: _rezip(data, replace={"xl/worksheets/sheet2.xml": _one_row_of(200_000)}),
+         "a row of more than 500 cells"),
+        # The same sheet under a name that does not say it is XML (its relationship can point anywhere).
+        (lambda data: _rezip(data, add={"xl/media/image1.png": _one_row_of(200_000)(_sheet_of(data))}),
+         "a row of more than 500 cells"),
+        (lambda data: _edit(data, {}, sheet_edits=lambda book: book.create_sheet("Mine")),
+         "has 9 sheets; the round's workbook has at most 8"),
+    ],
+    ids=["unpacked-total", "unpacked-part", "wide-row", "wide-row-in-disguise", "added-sheets"],
+)  # fmt: skip
+def test_a_workbook_too_costly_to_read_is_refused_before_openpyxl_loads_it(editor_client, quito, draft, craft, message):
+    data = craft(_download(editor_client, draft))
+    assert len(data) < workbook.max_bytes()
+    upload = SimpleUploadedFile("filled-in.xlsx", data)
+    before = _state(draft)
+
+    with mock.patch("openpyxl.load_workbook") as parse, pytest.raises(workbook.WorkbookRefused) as refused:
+        workbook.workbook_check(draft, quito.editor, upload)
+
+    assert message in refused.value.messages[0]
+    parse.assert_not_called()
+    assert _state(draft) == before
+
+
+def test_a_workbook_declared_macro_enabled_by_its_content_types_is_refused(editor_client, quito, draft):
+    def macro_enabled(types: bytes) -> bytes:
+        return types.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+
+    data = _rezip(_download(editor_client, draft), replace={"[Content_Types].xml": macro_enabled})
+
+    response = _upload(editor_client, draft, data)
+
+    assert response.status_code == 422
+    assert "macros" in response.content.decode()
+
+
+def test_only_the_first_200_problems_are_listed_and_the_page_says_there_are_more(editor_client, quito, draft):
+    def add_unknown_rows(book):
+        for n in range(250):
+            book["HC Horizontal coherence"].append([f"XX-{n}", "Not ours", None, None, None, None, None, 2])
+
+    response = _upload(editor_client, draft, _edit(_download(editor_client, draft), {}, sheet_edits=add_unknown_rows))
+
+    assert response.status_code == 422
+    assert len(response.context["check"].errors) == workbook.MAX_ERRORS == 200
+    assert "Only the first 200 problems are listed, and there are more" in response.content.decode()
+    assert not WorkbookImport.objects.exists()
+
+
+# --- the rules of an answer, whatever saves it -------------------------------------------------------------
+
+
+def test_a_justification_longer_than_the_forms_limit_is_an_error_of_its_row(editor_client, quito, draft):
+    filled = _edit(_download(editor_client, draft), {"HC-01": {"response": 2, "justification": "x" * 30_000}})
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 422
+    [error] = response.context["check"].errors
+    assert error.code == "HC-01" and "30000 characters; it may have at most 10000" in error.message
+    assert not WorkbookImport.objects.exists() and not Answer.objects.filter(round=draft).exists()
+
+
+def test_answers_carried_over_are_marked_in_the_workbook_and_listed_as_still_to_confirm(client, quito):
+    earlier = services.round_create(authority=quito.authority, period="2024", actor=quito.approver)
+    answer(earlier, "HC-01", quito.editor, level=2, justification="A committee")
+    answer(earlier, "HC-02", quito.editor, level=3, justification="A protocol")
+    later = services.round_create(authority=quito.authority, period="2025", actor=quito.approver, start_from=earlier)
+    data = _download_as(client, quito.editor, later)
+
+    hc = load_workbook(io.BytesIO(data))["HC Horizontal coherence"]
+    assert hc.cell(row=1, column=workbook.NOTE).value == "Note"
+    assert hc.cell(row=2, column=workbook.NOTE).value == (
+        "Carried over from 2024, not confirmed: change it here, or confirm it online."
+    )
+    assert hc.cell(row=4, column=workbook.NOTE).value is None  # HC-03 has no answer
+
+    response = _upload(client, later, data)
+
+    assert response.status_code == 200
+    assert response.context["check"].carried_over == ["HC-01", "HC-02"]
+    assert "2 answers carried over still wait for confirmation online" in response.content.decode()
+
+    # Changed in the workbook, a carried answer is confirmed by the save; the other still waits.
+    response = _upload(client, later, _edit(data, {"HC-01": {"response": 3}}))
+    assert response.context["check"].carried_over == ["HC-02"]
+    client.post(reverse("workbook_apply", args=[later.pk, response.context["check"].workbook_import.pk]))
+    assert not _answer_of(later, "HC-01").carried_over and _answer_of(later, "HC-02").carried_over
+
+
+def test_only_the_response_and_justification_are_checked_for_formulas(editor_client, quito, draft):
+    hc01 = Dimension.objects.get(version=draft.version, code="HC").indicators.get(code="HC-01")
+    hc01.question = "=Is there a committee?"
+    hc01.save(update_fields=["question"])
+    answer(draft, "HC-01", quito.approver, level=1, evidence_url="https://example.org/a.pdf")
+    _answer_of(draft, "HC-01").evidence.update(description="=SUM of the minutes")
+
+    def formula_in_a_descriptor(book):
+        book["HC Horizontal coherence"].cell(row=2, column=workbook.FIRST_DESCRIPTOR).value = "=1+1"
+
+    filled = _edit(_download(editor_client, draft), {"HC-01": {"response": 3}}, sheet_edits=formula_in_a_descriptor)
+
+    response = _upload(editor_client, draft, filled)
+
+    assert response.status_code == 200, response.context["check"].errors
+    assert [(c.code, c.level) for c in response.context["check"].changes] == [("HC-01", 3)]
+
+
+def test_confirming_locks_the_round_before_the_import_as_every_service_does(client, quito, draft):
+    filled = _edit(_download_as(client, quito.editor, draft), {"HC-01": {"response": 2}})
+    pending = _upload(client, draft, filled).context["check"].workbook_import
+
+    with CaptureQueriesContext(connection) as queries:
+        workbook.workbook_apply(workbook_import=pending, actor=quito.editor)
+
+    locks = [query["sql"] for query in queries.captured_queries if "FOR UPDATE" in query["sql"]]
+    assert '"assessments_round"' in locks[0].split("FOR UPDATE")[0].split("WHERE")[0]
+    assert any('"collaboration_workbookimport"' in sql for sql in locks)
