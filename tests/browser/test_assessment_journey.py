@@ -78,12 +78,20 @@ def test_a_round_goes_from_first_answer_to_validation(login, world):
 
     # The editor sees the comments and fixes the two indicators; the others are locked.
     editor.goto(f"/rounds/{round.pk}/")
-    expect(editor.get_by_text("Which departments attend?")).to_be_visible()
+    returned = editor.get_by_role("region", name="Returned by the reviewer: change these indicators")
+    expect(returned).to_contain_text("HC-01: Which departments attend?")
+    expect(editor.locator("#threads")).to_contain_text("Which departments attend?")  # the return opened a thread
     assert_accessible(editor, "round page (returned)")
-    editor.get_by_role("link", name="HC-01").click()
+    returned.get_by_role("link", name="HC-01").click()
     card = editor.locator("#indicator-HC-01")
     card.get_by_label(re.compile(r"^3 · Operational")).check()
     expect(card.get_by_role("status")).to_contain_text("Saved at")
+    # From level 3 a justification is needed to submit: the card says so as soon as the level is saved.
+    hints = editor.locator("#hints-HC-01")
+    expect(hints).to_contain_text("Level 3 needs a justification")
+    card.get_by_label("Justification").fill("Planning, finance and health attend; the minutes say so.")
+    card.get_by_label("Justification").blur()
+    expect(hints).not_to_contain_text("needs a justification")
     expect(editor.locator("#indicator-HC-02 input[type=radio]")).to_have_count(0)  # read-only
     assert_accessible(editor, "form page (dimension HC, returned)")
     editor.goto(f"/rounds/{round.pk}/dimensions/VC/")

@@ -130,7 +130,7 @@ def test_a_counterpart_answers_with_the_keyboard_and_the_reviewer_sees_the_gap(l
     shoot(rita, "counterpart-comparison-en")
 
     rita.goto(f"/rounds/{round.pk}/review/")
-    part = rita.locator("section", has=rita.locator("#review-counterpart-VC-01"))
+    part = rita.locator("section[aria-labelledby='review-counterpart-VC-01']")
     expect(part).to_contain_text("Counterpart: Ministry of Foreign Affairs")
     expect(part.locator(".counterpart-gap")).to_have_text("+1")
     expect(part).to_contain_text(SHE_SAYS)
