@@ -156,8 +156,9 @@ def request_capabilities(request, round: Round) -> frozenset[Capability]:
     """``capabilities`` of the request's user on the round, asked once per request: the page and its slots share it."""
     from . import slots  # slots imports nothing of assessments; kept local to keep this module's imports to models
 
+    # Keyed by the status too: a round that changed status within the request is asked again.
     return slots.per_request(
-        request, ("assessments", "capabilities", round.pk), lambda: capabilities(request.user, round)
+        request, ("assessments", "capabilities", round.pk, round.status), lambda: capabilities(request.user, round)
     )
 
 
