@@ -21,11 +21,12 @@ from tests.world import make_city
 
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
-PEERS = {"plans", "participation", "territories", "collaboration"}
+# In a fixed order: the tests are parametrized from it, and every test process must collect the same tests.
+PEERS = ("plans", "participation", "territories", "collaboration")
 ABOVE = {
     "indicators": {"assessments", *PEERS, "reports", "dashboard"},
     "assessments": {*PEERS, "reports", "dashboard"},
-    **{peer: (PEERS - {peer}) | {"reports", "dashboard"} for peer in PEERS},
+    **{peer: (set(PEERS) - {peer}) | {"reports", "dashboard"} for peer in PEERS},
 }
 
 
