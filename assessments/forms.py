@@ -14,7 +14,7 @@ from indicators.models import Indicator, Level
 
 from .models import Answer, Authority, Round, RoundQuerySet
 from .places import place_name
-from .services import JUSTIFICATION_MAX_LENGTH, Decision
+from .services import JUSTIFICATION_MAX_LENGTH, Decision, return_comment_missing
 from .uploads import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE, check_logo, check_upload
 
 NA, DK = Answer.Response.NOT_APPLICABLE.value, Answer.Response.DONT_KNOW.value
@@ -150,6 +150,9 @@ class LogoForm(forms.Form):
         return upload
 
 
+COMMENT_MAX_LENGTH = 5000  # a comment in a thread, and the reviewer's comment on a decision
+
+
 class ReviewDecisionForm(forms.Form):
     """The reviewer's decision on one indicator (a prefix per indicator on the review page).
 
@@ -181,7 +184,7 @@ class ReviewDecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment to the city"),
         required=False,
-        max_length=5000,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
     )
     send_back = forms.BooleanField(
@@ -198,8 +201,10 @@ class ReviewDecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if self.returning and data.get("send_back") and not data.get("comment", "").strip():
-            self.add_error("comment", _("A returned indicator needs a comment saying what to change."))
+        if self.returning and not self.errors:
+            decision = self.decision()
+            if decision.send_back and not decision.comment_given:  # the service's rule and words
+                self.add_error("comment", return_comment_missing([self.prefix]))
         return data
 
     def decision(self) -> Decision:
@@ -315,9 +320,6 @@ class RoundCreateForm(forms.Form):
             else:
                 cleaned["start_from"] = start
         return cleaned
-
-
-COMMENT_MAX_LENGTH = 5000
 
 
 class CommentForm(forms.Form):

@@ -43,7 +43,7 @@ from .models import (
     StatusEvent,
     Thread,
 )
-from .sheet import AnswerSheet, answer_sheet
+from .sheet import EVIDENCE, AnswerSheet, answer_needs, answer_sheet
 from .uploads import check_logo, delete_files_on_commit, save_with_upload
 
 LEVEL_RANGE = {"lowest": LOWEST_LEVEL, "highest": HIGHEST_LEVEL}
@@ -423,20 +423,14 @@ def round_problems(round: Round, sheet: AnswerSheet | None = None) -> list[Missi
             problems.append(MissingItem(indicator, _("not answered")))
         elif answer.response == Answer.Response.NOT_APPLICABLE and not answer.justification.strip():
             problems.append(MissingItem(indicator, _("N/A needs a justification")))
-        elif (
-            answer.response == Answer.Response.LEVEL
-            and answer.level >= indicator.evidence_from_level
-            and not sheet.has_evidence(indicator)
-        ):
-            problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
-        elif (
-            answer.response == Answer.Response.LEVEL
-            and answer.level >= indicator.justification_from_level
-            and not answer.justification.strip()
-        ):
-            problems.append(
-                MissingItem(indicator, _("level %(level)d needs a justification") % {"level": answer.level})
-            )
+        elif needs := answer_needs(indicator, answer, sheet.has_evidence(indicator)):
+            # The first thing missing, as the form's hints say it (``answer_needs``: the one rule).
+            if needs[0] == EVIDENCE:
+                problems.append(MissingItem(indicator, _("level %(level)d needs evidence") % {"level": answer.level}))
+            else:
+                problems.append(
+                    MissingItem(indicator, _("level %(level)d needs a justification") % {"level": answer.level})
+                )
     return problems
 
 
@@ -477,6 +471,20 @@ class Decision:
     comment: str = ""
     send_back: bool = False
 
+    @property
+    def comment_given(self) -> bool:
+        """Whether the decision says something to the city: a returned indicator needs it."""
+        return bool(self.comment.strip())
+
+
+def return_comment_missing(codes: list[str]) -> str:
+    """Why a return is refused: the returned indicators ``codes`` have no comment saying what to change."""
+    return ngettext(
+        "%(codes)s: a returned indicator needs a comment saying what to change.",
+        "%(codes)s: each returned indicator needs a comment saying what to change.",
+        len(codes),
+    ) % {"codes": ", ".join(sorted(codes))}
+
 
 class ReviewAction:
     SAVE = "save"
@@ -514,16 +522,9 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
     if action == ReviewAction.RETURN:
         if not to_return:
             raise WorkflowError(_("Tick at least one indicator to return."))
-        silent = [indicators[pk] for pk in to_return if not decisions[pk].comment.strip()]
+        silent = [indicators[pk] for pk in to_return if not decisions[pk].comment_given]
         if silent:
-            raise WorkflowError(
-                ngettext(
-                    "%(codes)s: a returned indicator needs a comment saying what to change.",
-                    "%(codes)s: each returned indicator needs a comment saying what to change.",
-                    len(silent),
-                )
-                % {"codes": _codes(silent)}
-            )
+            raise WorkflowError(return_comment_missing([indicator.code for indicator in silent]))
 
     for pk, indicator in indicators.items():
         decision = decisions.get(pk)
@@ -562,7 +563,7 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
     elif action == ReviewAction.VALIDATE:
         _change_status(round, Round.Status.VALIDATED, actor, note=note.strip(), validated_at=timezone.now())
         snapshot_take(round=round)
-        _notify(round, "validated", _members(round))
+        _notify(round, "validated", _members(round), note=note.strip())
     return round
 
 
@@ -709,12 +710,15 @@ def _reviewers() -> list[str]:
     return list(User.objects.filter(perm, is_active=True).exclude(email="").values_list("email", flat=True).distinct())
 
 
-def _notify(round: Round, event: str, recipients: list[str]) -> None:
-    """Mail the people concerned: written to the outbox with this change, sent once it commits."""
+def _notify(round: Round, event: str, recipients: list[str], note: str = "") -> None:
+    """Mail the people concerned: written to the outbox with this change, sent once it commits.
+
+    ``note``: the reviewer's note at validation, which the mail quotes.
+    """
     recipients = sorted(set(recipients))
     if not recipients:
         return
-    context = {"round": round, "event": event, "site_url": settings.SITE_URL}
+    context = {"round": round, "event": event, "note": note, "site_url": settings.SITE_URL}
     subject = render_to_string("assessments/email/subject.txt", context).strip()
     body = render_to_string("assessments/email/status_changed.txt", context)
     mail_queue(subject=subject, body=body, recipients=recipients)

@@ -16,10 +16,10 @@ live ones only while it is filled in or reviewed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 
 from indicators.models import Dimension, Indicator
 
@@ -181,3 +181,105 @@ def score_rows(sheet: AnswerSheet, scores: Mapping[str, scoring.RoundScore], *, 
             }
         )
     return rows
+
+
+# --- what an answer still needs ---------------------------------------------------------------------
+
+EVIDENCE, JUSTIFICATION = "evidence", "justification"
+
+
+def answer_needs(indicator: Indicator, answer: Answer | None, has_evidence: bool) -> list[str]:
+    """What a level answer still needs before the round can be submitted: ``EVIDENCE``, ``JUSTIFICATION`` or both.
+
+    The one rule: evidence from the indicator's ``evidence_from_level``, a justification from its
+    ``justification_from_level``. Submission (``services.round_problems``) and the form's hints read it
+    here. Nothing for an answer that is not a level, or is carried over and not confirmed yet (it
+    needs confirming first). ``has_evidence``: ``AnswerSheet.has_evidence`` (files, links and evidence kept elsewhere).
+    """
+    if answer is None or answer.response != Answer.Response.LEVEL or not answer.counts or answer.level is None:
+        return []
+    needs = []
+    if answer.level >= indicator.evidence_from_level and not has_evidence:
+        needs.append(EVIDENCE)
+    if answer.level >= indicator.justification_from_level and not answer.justification.strip():
+        needs.append(JUSTIFICATION)
+    return needs
+
+
+# --- levels of indicators across rounds ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundLevel:
+    """An indicator's level in one round: ``level`` None when it has none (unanswered, don't know, N/A).
+
+    ``response`` and ``na_accepted`` say how it reads (``scoring.validated_answer`` once the round is validated).
+    """
+
+    level: int | None
+    validated: bool  # the round is validated: the programme's level, not only the city's
+    response: str | None = None
+    na_accepted: bool | None = None
+
+
+NO_LEVEL = RoundLevel(None, False)  # no answer to the indicator in that round (or no such indicator)
+
+
+def round_levels(rounds: Iterable[Round], codes: Iterable[str] | None = None) -> dict[tuple[int, str], RoundLevel]:
+    """The level of each indicator code in each round, validated where the round is (two queries).
+
+    Indicators are matched by code, across catalogue versions (``codes`` None: every code). Only what
+    counts in the round: answers carried over and not yet confirmed, and indicators of the optional
+    dimensions the round left out, have no level there. What the review of a validated round left alone
+    was validated as the city gave it; a level the reviewer set on an indicator the city never answered
+    stands once validated.
+    """
+    rounds = {r.pk: r for r in rounds}
+    if not rounds or (codes is not None and not (codes := set(codes))):
+        return {}
+    # An optional dimension the round left out is no part of it: nothing said of its indicators there counts.
+    left_out = Round.omitted_dimensions.through.objects.filter(
+        round_id=OuterRef("round_id"), dimension_id=OuterRef("indicator__dimension_id")
+    )
+    scope = Q(round_id__in=list(rounds)) & ~Exists(left_out)
+    if codes is not None:
+        scope &= Q(indicator__code__in=codes)
+    # An answer carried over from an earlier round and not yet confirmed is no level of this round.
+    answers = Answer.objects.counted().filter(scope).values_list("round_id", "indicator__code", "response", "level")
+    reviews = {
+        (round_id, code): (validated_level, na_accepted)
+        for round_id, code, validated_level, na_accepted in ReviewItem.objects.filter(scope).values_list(
+            "round_id", "indicator__code", "validated_level", "na_accepted"
+        )
+    }
+    levels: dict[tuple[int, str], RoundLevel] = {}
+    for round_id, code, response, level in answers:
+        validated = rounds[round_id].status == Round.Status.VALIDATED
+        na_accepted = None
+        if validated:
+            response, level, na_accepted = scoring.validated_answer(
+                response, level, *reviews.get((round_id, code), (None, None))
+            )
+        levels[round_id, code] = RoundLevel(
+            level if response == scoring.LEVEL else None, validated, response, na_accepted
+        )
+    for (round_id, code), (validated_level, _na) in reviews.items():
+        if (
+            (round_id, code) not in levels
+            and validated_level is not None
+            and rounds[round_id].status == Round.Status.VALIDATED
+        ):
+            levels[round_id, code] = RoundLevel(validated_level, True, scoring.LEVEL, True)
+    return levels
+
+
+def last_validated_levels(round: Round) -> tuple[Round | None, dict[str, RoundLevel]]:
+    """The authority's last validated round before ``round``, and its levels per indicator code (three queries)."""
+    previous = (
+        Round.objects.filter(authority_id=round.authority_id, status=Round.Status.VALIDATED, period__lt=round.period)
+        .order_by("-period")
+        .first()
+    )
+    if previous is None:
+        return None, {}
+    return previous, {code: level for (_pk, code), level in round_levels([previous]).items()}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, TextField, Value, When
+from django.db.models import Case, CharField, F, Prefetch, TextField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from indicators.rules import Response
 from . import access, scoring, services, slots
 from .access import Capability
 from .forms import (
+    COMMENT_MAX_LENGTH,
     AnswerForm,
     CommentForm,
     EvidenceForm,
@@ -50,7 +51,17 @@ from .models import (
     is_reviewer,
     threads_by_indicator,
 )
-from .sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, request_sheet, round_scores, score_rows
+from .sheet import (
+    SELF,
+    VALIDATED,
+    AnswerSheet,
+    answer_needs,
+    answer_sheet,
+    last_validated_levels,
+    request_sheet,
+    round_scores,
+    score_rows,
+)
 from .uploads import LOGO_CONTENT_TYPES, data_uri, file_response
 
 QUEUE_PAGE_SIZE = 25
@@ -297,7 +308,7 @@ def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | 
                 "editable": editable,
                 "form": AnswerForm(indicator=indicator, initial=AnswerForm.initial_for(answer), prefix=indicator.code),
                 "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence"),
-                "has_evidence": sheet.has_evidence(indicator),
+                "needs": answer_needs(indicator, answer, sheet.has_evidence(indicator)),
             }
         )
     return cards
@@ -337,6 +348,7 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "progress": progress,
             "can_edit": can_edit,
             "can_comment": Capability.COMMENT in capabilities,
+            "comment_max_length": COMMENT_MAX_LENGTH,
             "previous_code": codes[position - 1] if position > 0 else None,
             "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         },
@@ -393,7 +405,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 "indicator": indicator,
                 "answer": answer,
                 "progress": _dimension_progress(round, sheet),
-                "has_evidence": sheet.has_evidence(indicator),
+                "needs": answer_needs(indicator, answer, sheet.has_evidence(indicator)),
             },
         )
     if data["confirm"]:
@@ -431,7 +443,7 @@ def _evidence_list(request: HttpRequest, round: Round, indicator: Indicator, for
             "editable": True,
             # The card's hints say again whether the answer still needs evidence (an out-of-band swap).
             "hints_oob": True,
-            "has_evidence": answer_sheet(round, reviews=False).has_evidence(indicator),
+            "needs": answer_needs(indicator, answer, answer_sheet(round, reviews=False).has_evidence(indicator)),
         },
         status=status,
     )
@@ -604,43 +616,11 @@ def _validated_text(response: str, level: int | None, na_accepted: bool) -> str:
 
 
 def _last_validated(round: Round) -> tuple[Round | None, dict[str, str]]:
-    """The authority's last validated round before this one, and what it validated per indicator code (3 queries).
-
-    Indicators are matched by code, across catalogue versions. What the earlier review left alone
-    was validated as the city gave it (``scoring.validated_answer``); answers carried over and not
-    confirmed, and the optional dimensions that round left out, are no part of it.
-    """
-    previous = (
-        Round.objects.filter(authority_id=round.authority_id, status=Round.Status.VALIDATED, period__lt=round.period)
-        .order_by("-period")
-        .first()
-    )
-    if previous is None:
-        return None, {}
-    left_out = Round.omitted_dimensions.through.objects.filter(
-        round_id=previous.pk, dimension_id=OuterRef("indicator__dimension_id")
-    )
-    reviews = {
-        code: (validated_level, na_accepted)
-        for code, validated_level, na_accepted in ReviewItem.objects.filter(round=previous)
-        .exclude(Exists(left_out))
-        .values_list("indicator__code", "validated_level", "na_accepted")
+    """The authority's last validated round before this one, and how each indicator code reads there (3 queries)."""
+    previous, levels = last_validated_levels(round)
+    return previous, {
+        code: _validated_text(level.response, level.level, level.na_accepted) for code, level in levels.items()
     }
-    answers = (
-        Answer.objects.counted()
-        .filter(round=previous)
-        .exclude(Exists(left_out))
-        .values_list("indicator__code", "response", "level")
-    )
-    levels = {
-        code: _validated_text(*scoring.validated_answer(response, level, *reviews.get(code, (None, None))))
-        for code, response, level in answers
-    }
-    # A level the reviewer set on an indicator the city never answered stands once validated.
-    for code, (validated_level, _na_accepted) in reviews.items():
-        if code not in levels and validated_level is not None:
-            levels[code] = _validated_text(scoring.LEVEL, validated_level, True)
-    return previous, levels
 
 
 def _review_row(round: Round, sheet: AnswerSheet, indicator: Indicator, last_levels: dict[str, str]) -> dict:
@@ -687,7 +667,11 @@ def _error_summary(rows: list[dict]) -> list[dict]:
         form, code = row["form"], row["indicator"].code
         for name, problems in form.errors.items():
             target = form[name].auto_id if name in form.fields else f"indicator-{code}"
-            errors.extend({"target": target, "message": f"{code}: {message}"} for message in problems)
+            # A message that names its indicator already (``services.return_comment_missing``) is left as it is.
+            errors.extend(
+                {"target": target, "message": message if message.startswith(f"{code}:") else f"{code}: {message}"}
+                for message in problems
+            )
     return errors
 
 
@@ -695,7 +679,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review a round, dimension by dimension: validated levels, N/A decisions, comments; return or validate.
 
     ``?show=`` filters the indicators (``REVIEW_FILTERS``); the form then carries only the decisions
-    of those shown, and the service leaves the others as they are. Validating validates the whole round.
+    of those shown, with their codes (a hidden ``indicator`` each), and the service leaves the others as they are. Validating validates the whole round.
     """
     try:
         round = _round(request, pk, Capability.REVIEW)
@@ -712,10 +696,18 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     last_round, last_levels = _last_validated(round)
     rows = [_review_row(round, sheet, indicator, last_levels) for indicator in sheet.indicators]
     counts = {name: sum(name in row["filters"] for row in rows) for name in REVIEW_FILTERS}
-    shown = [row for row in rows if show in row["filters"]]
+    if request.method == "POST":
+        # The decisions of the indicators the page showed, as it said which (a hidden "indicator" per row):
+        # never the filter again, which may keep other indicators now, whose decisions were not sent.
+        posted = set(request.POST.getlist("indicator"))
+        shown = [row for row in rows if row["indicator"].code in posted]
+    else:
+        shown = [row for row in rows if show in row["filters"]]
 
     action = request.POST.get("action", services.ReviewAction.SAVE) if request.method == "POST" else ""
-    note = request.POST.get("note", "").strip() if action == services.ReviewAction.VALIDATE else ""
+    # The note goes with a validation only; until then it stays in its box, a saved review keeps it as a draft.
+    draft_key = f"review-note-{round.pk}"
+    note = request.POST.get("note", "").strip() if request.method == "POST" else request.session.get(draft_key, "")
     data = request.POST if request.method == "POST" else None
     shown_indicators = [row["indicator"] for row in shown]
     threads = threads_by_indicator(round, shown_indicators)
@@ -747,7 +739,13 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
         if valid and not errors:
             decisions = {row["indicator"].pk: row["form"].decision() for row in shown}
             try:
-                services.round_review(round=round, actor=request.user, decisions=decisions, action=action, note=note)
+                services.round_review(
+                    round=round,
+                    actor=request.user,
+                    decisions=decisions,
+                    action=action,
+                    note=note if action == services.ReviewAction.VALIDATE else "",
+                )
             except services.WorkflowError as error:
                 errors.append({"target": "", "message": " ".join(error.messages)})
             else:
@@ -758,8 +756,17 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 messages.success(request, done[action])
                 if action == services.ReviewAction.SAVE:
+                    if note:
+                        request.session[draft_key] = note
+                    else:
+                        request.session.pop(draft_key, None)
                     query = f"?show={show}" if show != "all" else ""
                     return redirect(reverse("round_review", args=[round.pk]) + query)
+                request.session.pop(draft_key, None)
+                if note and action == services.ReviewAction.RETURN:
+                    messages.warning(
+                        request, _("Your note was not sent: a note goes to the city only with a validation.")
+                    )
                 return redirect("review_queue")
 
     by_dimension: dict[int, list[dict]] = {}
@@ -787,6 +794,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "note": note,
             "note_max_length": NOTE_MAX_LENGTH,
+            "comment_max_length": COMMENT_MAX_LENGTH,
             "form_id": ReviewDecisionForm.FORM_ID,
             "can_comment": Capability.COMMENT in access.request_capabilities(request, round),
             "returns_changed": [row for row in resubmitted if not row["unchanged"]],
@@ -829,6 +837,7 @@ def _threads(
         "threads": threads_by_indicator(round, [indicator]).get(indicator.pk, []),
         "can_comment": Capability.COMMENT in access.request_capabilities(request, round),
         "comment_form": form,
+        "comment_max_length": COMMENT_MAX_LENGTH,
         "done": done,
         "error": error,
         "changed": changed,

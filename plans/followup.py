@@ -12,25 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
-from assessments import scoring
-from assessments.models import Answer, ReviewItem, Round
+from assessments.models import Round
+from assessments.sheet import NO_LEVEL as NONE
+from assessments.sheet import RoundLevel as Level
+from assessments.sheet import round_levels
 
 from .models import Action, ActionQuerySet
 
 UP, DOWN, SAME = "up", "down", "same"
 
-
-@dataclass(frozen=True)
-class Level:
-    """An indicator's level in one round: ``level`` None when it has none (unanswered, don't know, N/A)."""
-
-    level: int | None
-    validated: bool  # the round is validated: the programme's level, not only the city's
-
-
-NONE = Level(None, False)  # no answer to the indicator in that round (or no such indicator)
+# An indicator's level in one round, and none: ``assessments.sheet``'s, which the review page shows too.
+__all__ = ["NONE", "Level", "Movement", "actions_for_round", "followed_up", "movements", "round_levels"]
 
 
 @dataclass(frozen=True)
@@ -75,44 +69,6 @@ def actions_for_round(round: Round) -> ActionQuerySet:
 def followed_up(actions: Iterable[Action], round: Round) -> list[Action]:
     """Of ``actions`` (their updates loaded), those the round's pages follow: open, or updated in the round."""
     return [a for a in actions if a.is_open or any(u.round_id == round.pk for u in a.updates.all())]
-
-
-def round_levels(rounds: Iterable[Round], codes: Iterable[str]) -> dict[tuple[int, str], Level]:
-    """The level of each indicator code in each round, validated where the round is (two queries).
-
-    Only what counts in the round: answers carried over and not yet confirmed, and indicators of the
-    optional dimensions the round left out, have no level there.
-    """
-    rounds = {r.pk: r for r in rounds}
-    codes = set(codes)
-    if not rounds or not codes:
-        return {}
-    # An optional dimension the round left out is no part of it: nothing said of its indicators there counts.
-    left_out = Round.omitted_dimensions.through.objects.filter(
-        round_id=OuterRef("round_id"), dimension_id=OuterRef("indicator__dimension_id")
-    )
-    scope = Q(round_id__in=list(rounds), indicator__code__in=codes) & ~Exists(left_out)
-    # An answer carried over from an earlier round and not yet confirmed is no level of this round.
-    answers = Answer.objects.counted().filter(scope).values_list("round_id", "indicator__code", "response", "level")
-    reviews = {
-        (round_id, code): (validated_level, na_accepted)
-        for round_id, code, validated_level, na_accepted in ReviewItem.objects.filter(scope).values_list(
-            "round_id", "indicator__code", "validated_level", "na_accepted"
-        )
-    }
-    levels: dict[tuple[int, str], Level] = {}
-    for round_id, code, response, level in answers:
-        validated = rounds[round_id].status == Round.Status.VALIDATED
-        if validated:
-            response, level, _na_accepted = scoring.validated_answer(
-                response, level, *reviews.get((round_id, code), (None, None))
-            )
-        levels[round_id, code] = Level(level if response == scoring.LEVEL else None, validated)
-    # A reviewer may set a level on an indicator the city never answered: it stands once validated.
-    for (round_id, code), (validated_level, _na) in reviews.items():
-        if (round_id, code) not in levels and rounds[round_id].status == Round.Status.VALIDATED:
-            levels[round_id, code] = Level(validated_level, True)
-    return levels
 
 
 def movements(actions: Iterable[Action], round: Round) -> dict[int, list[Movement]]:

@@ -40,6 +40,13 @@ if WORKER and os.environ.get("REDIS_URL"):
     django_settings.CACHES["default"]["LOCATION"] = _redis._replace(path=f"/{_database}").geturl()
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """Name bytes parameters by their size: their content (a zip's timestamps …) may differ between test processes."""
+    if isinstance(val, bytes | bytearray):
+        return f"{argname}-{len(val)}-bytes"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or PROCESS_MARKERS & {

@@ -1,35 +1,34 @@
-// The review page (assessments/round_review.html): "j" moves the focus to the next indicator, "k" to the
-// previous one, unless the focus is in a form field (where the letters are typed). Each indicator is an
-// <article class="review-indicator" tabindex="-1">; the links "Previous/Next indicator" do the same without
-// JavaScript. The page states the shortcuts.
+// The review page (assessments/round_review.html).
+//
+// "j" moves the focus to the next indicator, "k" to the previous one, only while the focus is on an
+// indicator (<article class="review-indicator" tabindex="-1">) or on one of its links: anywhere else on
+// the page, and in every form field, the letters are left alone (WCAG 2.1.4, character key shortcuts).
+// The links "Previous/Next indicator" of each indicator do the same without JavaScript; they carry the
+// keys in aria-keyshortcuts, and the page states the shortcuts.
+//
+// After a refused review (422) the error summary takes the focus, so that it is read first.
 (function () {
   "use strict";
+  var summary = document.getElementById("review-errors");
+  if (summary) { summary.focus(); }
+
   var indicators = Array.prototype.slice.call(document.querySelectorAll("article.review-indicator"));
   if (!indicators.length) { return; }
 
-  function typing(element) {
-    if (!element) { return false; }
-    var tag = element.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
-  }
-
-  // The indicator the reader is at: the one holding the focus, else the first whose top is below the
-  // top of the window (the one being read), else the last.
-  function current() {
-    var focused = document.activeElement && document.activeElement.closest("article.review-indicator");
-    if (focused) { return indicators.indexOf(focused); }
-    for (var i = 0; i < indicators.length; i += 1) {
-      if (indicators[i].getBoundingClientRect().bottom > 0) { return i - 0.5; }
-    }
-    return indicators.length - 0.5;
+  // The indicator the key acts from: the event's target is the indicator itself or one of its links.
+  function origin(target) {
+    var article = target && target.closest ? target.closest("article.review-indicator") : null;
+    if (!article) { return null; }
+    return target === article || target.tagName === "A" ? article : null;
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) { return; }
     var key = event.key;
     if (key !== "j" && key !== "k") { return; }
-    var at = current();
-    var next = key === "j" ? Math.floor(at) + 1 : Math.ceil(at) - 1;
+    var article = origin(event.target);
+    if (!article) { return; }
+    var next = indicators.indexOf(article) + (key === "j" ? 1 : -1);
     if (next < 0 || next >= indicators.length) { return; }
     event.preventDefault();
     indicators[next].focus();

@@ -62,6 +62,7 @@ def _upload(client, round, code, *, name=None, content=None, url="", description
         ("text.odt", ODT),
         ("sheet.ods", ODS),
     ],
+    ids=["pdf", "png", "jpeg", "docx", "xlsx", "odt", "ods"],
 )
 def test_accepted_file_types_are_stored_under_a_generated_name(client, draft, quito, tmp_path, name, content):
     client.force_login(quito.editor)

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from assessments import services
 from assessments.models import Answer
+from assessments.sheet import answer_needs
 from indicators import services as catalogue_services
 from indicators.exchange import CatalogueImportError, document_to_xlsx, version_document, xlsx_to_document
 from indicators.models import Indicator
@@ -236,3 +237,41 @@ def test_a_justification_level_off_the_scale_is_refused(catalogue, value):
         catalogue_services.catalogue_import(document=document)
 
     assert any("HC-01 justification_from_level" in str(p) for p in refused.value.problems)
+
+
+# --- one rule for the hints and the submission -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level", "justification", "with_evidence", "needs"),
+    [
+        (2, "", False, []),
+        (3, "", False, ["evidence", "justification"]),
+        (3, "  ", True, ["justification"]),
+        (3, "Minutes", False, ["evidence"]),
+        (4, "Minutes", True, []),
+    ],
+)
+def test_the_hints_and_the_submission_read_one_rule(
+    client, quito, draft, hc01, level, justification, with_evidence, needs
+):
+    url = "https://example.org/minutes.pdf" if with_evidence else None
+    answer(draft, "HC-01", quito.editor, level=level, justification=justification, evidence_url=url)
+    saved = Answer.objects.get(round=draft, indicator=hc01)
+
+    assert answer_needs(hc01, saved, with_evidence) == needs
+    client.force_login(quito.editor)
+    hints = _card_hints(client, draft)
+    assert ("answer-hint-evidence" in hints) == ("evidence" in needs)
+    assert ("answer-hint-justification" in hints) == ("justification" in needs)
+    problems = [p.reason for p in services.round_problems(draft) if p.indicator.code == "HC-01"]
+    assert problems == (
+        [f"level {level} needs {'evidence' if needs[0] == 'evidence' else 'a justification'}"] if needs else []
+    )
+
+
+def test_nothing_is_needed_of_an_answer_that_is_no_level(quito, draft, hc01):
+    answer(draft, "HC-01", quito.editor, response="dk")
+
+    assert answer_needs(hc01, Answer.objects.get(round=draft, indicator=hc01), False) == []
+    assert answer_needs(hc01, None, False) == []

@@ -366,7 +366,8 @@ def _data(world: World, name: str, target: str | None) -> dict:
         "evidence_add": {"HC-01-evidence-description": "Minutes", "HC-01-evidence-url": "https://example.org/minutes"},
         "round_consent": {"consent": "yes"},
         "comment_add": {"body": "The register is in the customs house."},
-        "round_review": {"action": services.ReviewAction.SAVE},
+        # The decisions of the indicators the page shows (their codes in hidden "indicator" fields).
+        "round_review": {"action": services.ReviewAction.SAVE, "indicator": ["HC-01"], "HC-01-validated_level": "1"},
         "authority_logo": {"logo": SimpleUploadedFile("logo.png", PNG, content_type="image/png")},
     }.get(name, {})
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Answer, ReviewItem, Round
-from tests.world import answer
+from indicators.models import Indicator
+from tests.world import answer, answer_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +200,26 @@ def test_an_indicator_resubmitted_unchanged_is_marked_for_the_reviewer(client, r
     assert "Resubmitted unchanged" in card("HC-02") and "border-warning" in card("HC-02")
     assert "Resubmitted unchanged" not in card("HC-01")
     assert "Resubmitted unchanged" not in card("HC-03")  # never returned
+
+
+def test_the_form_and_the_service_refuse_a_silent_return_with_the_same_words(quito, reviewer):
+    from assessments.forms import ReviewDecisionForm
+
+    round = services.round_create(authority=quito.authority, period="2031", actor=quito.approver)
+    answer_everything(round, quito.editor)
+    round = services.round_submit(round=round, actor=quito.approver)
+    hc02 = Indicator.objects.get(version=round.version, code="HC-02")
+    form = ReviewDecisionForm({"HC-02-send_back": "on", "HC-02-comment": "  "}, prefix="HC-02", returning=True)
+
+    assert not form.is_valid()
+    with pytest.raises(services.WorkflowError) as refused:
+        services.round_review(
+            round=round,
+            actor=reviewer,
+            decisions={hc02.pk: services.Decision(comment="  ", send_back=True)},
+            action=services.ReviewAction.RETURN,
+        )
+    assert form.errors["comment"] == refused.value.messages == [services.return_comment_missing(["HC-02"])]
+    assert form.errors["comment"] == ["HC-02: a returned indicator needs a comment saying what to change."]
+    # Saving a ticked indicator without a comment is no return: nothing to refuse.
+    assert ReviewDecisionForm({"HC-02-send_back": "on"}, prefix="HC-02").is_valid()

@@ -7,8 +7,10 @@ Quito answers every indicator at level 2 with a link as evidence, except where a
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from assessments import services
@@ -63,8 +65,15 @@ def _shown(page: str) -> set[str]:
     return set(re.findall(r'<article id="indicator-([A-Z]{2}-\d{2})"', page))
 
 
-def _post(client, round: Round, action: str, decisions: dict | None = None, query: str = "", **extra):
-    data = {"action": action, **extra}
+def _rendered_codes(client, round: Round, query: str = "") -> list[str]:
+    """The indicators whose decisions the review form carries, as the page renders them (hidden ``indicator``)."""
+    page = client.get(reverse("round_review", args=[round.pk]) + query).content.decode()
+    return re.findall(r'<input type="hidden" name="indicator" value="([^"]+)">', page)
+
+
+def _post(client, round: Round, action: str, decisions: dict | None = None, query: str = "", shown=None, **extra):
+    """Send the review form as the page renders it (``shown``: the codes it carries, by default those it renders)."""
+    data = {"action": action, "indicator": _rendered_codes(client, round, query) if shown is None else shown, **extra}
     for code, fields in (decisions or {}).items():
         data.update({f"{code}-{name}": value for name, value in fields.items()})
     return client.post(reverse("round_review", args=[round.pk]) + query, data)
@@ -241,6 +250,42 @@ def test_validating_with_a_filter_on_says_and_does_validate_the_whole_round(clie
     assert len(levels) == 36 and levels["IN-01"] == 3 and levels["HC-05"] == 2 and levels["HC-01"] == 1
 
 
+def test_only_the_decisions_of_the_indicators_the_page_showed_are_saved(client, filtered, reviewer):
+    pks = _pks(filtered)
+    services.round_review(
+        round=filtered,
+        actor=reviewer,
+        decisions={pks["HC-03"]: services.Decision(validated_level=1, comment="Only one meeting in 2025.")},
+        action=services.ReviewAction.SAVE,
+    )
+    client.force_login(reviewer)
+    assert _rendered_codes(client, filtered, "?show=high") == ["HC-03", "VC-02", "IN-01"]
+
+    # The page showed IN-01 only (the filter kept fewer then): HC-03, which it keeps now, was not sent.
+    response = _post(
+        client, filtered, "save", {"IN-01": {"validated_level": "3"}}, query="?show=high", shown=["IN-01", "ZZ-99"]
+    )
+
+    assert response.status_code == 302
+    items = {item.indicator.code: item for item in ReviewItem.objects.filter(round=filtered)}
+    assert items["IN-01"].validated_level == 3
+    assert items["HC-03"].validated_level == 1 and items["HC-03"].comment == "Only one meeting in 2025."
+    assert "ZZ-99" not in items  # a code not of the round is ignored
+
+
+def test_a_refused_review_shows_again_the_indicators_it_carried(client, filtered, reviewer):
+    client.force_login(reviewer)
+
+    response = _post(
+        client, filtered, "return", {"VC-02": {"send_back": "on"}}, query="?show=high", shown=["HC-04", "VC-02"]
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert _shown(page) == {"HC-04", "VC-02"}
+    assert re.findall(r'<input type="hidden" name="indicator" value="([^"]+)">', page) == ["HC-04", "VC-02"]
+
+
 # --- a note at validation --------------------------------------------------------------------------
 
 
@@ -261,13 +306,57 @@ def test_the_validation_note_lands_in_the_rounds_history(client, quito, reviewer
     assert "Well documented; keep the minutes of 2026 too." in history
 
 
-def test_a_note_is_kept_only_by_a_validation(client, quito, reviewer):
+def _note(page: str) -> str:
+    return re.search(r'<textarea class="form-control" name="note" id="review-note"[^>]*>([^<]*)</textarea>', page)[1]
+
+
+def test_a_note_is_sent_only_by_a_validation_and_a_saved_review_keeps_it_as_a_draft(client, quito, reviewer):
+    round = _submitted(quito)
+    client.force_login(reviewer)
+    assert "Sent only with “Validate the round”" in _page(client, reviewer, round)
+
+    assert _post(client, round, "save", note="Not yet.").status_code == 302
+
+    assert not StatusEvent.objects.filter(round=round, note="Not yet.").exists()
+    assert _note(_page(client, reviewer, round)) == "Not yet."  # the draft, in its box again
+    _post(client, round, "save", note="")
+    assert _note(_page(client, reviewer, round)) == ""
+
+
+def test_a_note_typed_before_a_refused_return_stays_in_its_box(client, quito, reviewer):
     round = _submitted(quito)
     client.force_login(reviewer)
 
-    _post(client, round, "save", note="Not yet.")
+    response = _post(client, round, "return", {"HC-01": {"send_back": "on"}}, note="Well documented.")
 
-    assert not StatusEvent.objects.filter(round=round, note="Not yet.").exists()
+    assert response.status_code == 422
+    assert _note(response.content.decode()) == "Well documented."
+
+
+def test_a_return_says_the_note_was_not_sent(client, quito, reviewer):
+    round = _submitted(quito)
+    client.force_login(reviewer)
+
+    response = _post(client, round, "return", {"HC-01": {"send_back": "on", "comment": "Sign it."}}, note="Nice.")
+
+    assert response.status_code == 302
+    assert "Your note was not sent" in client.get(response["Location"]).content.decode()
+    assert not StatusEvent.objects.filter(round=round, note="Nice.").exists()
+
+
+def test_the_validated_mail_quotes_the_note(client, quito, reviewer, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    quito.editor.email = "ed@quito.example"
+    quito.editor.save()
+    round = _submitted(quito)
+    client.force_login(reviewer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, round, "validate", note="Keep the 2026 minutes too.").status_code == 302
+
+    body = next(m.body for m in mail.outbox if "ed@quito.example" in m.to and "validated" in m.body)
+    assert "The reviewer's note:\nKeep the 2026 minutes too." in body
 
 
 # --- errors name their indicator --------------------------------------------------------------------
@@ -293,8 +382,8 @@ def test_an_error_names_its_indicator_in_the_summary_and_at_the_field(client, qu
     summary = page[page.index('id="review-errors"') : page.index("</div>", page.index('id="review-errors"'))]
     assert "Nothing was saved: 2 problems to correct" in summary
     assert (
-        '<a href="#id_HC-02-comment" class="alert-link">HC-02: A returned indicator needs a comment saying what to '
-        "change.</a>" in summary
+        '<a href="#id_HC-02-comment" class="alert-link">HC-02: a returned indicator needs a comment saying what to '
+        "change.</a>" in summary  # the service's words, which name the indicator once
     )
     assert (
         '<a href="#id_VC-03-comment" class="alert-link">VC-03: Ensure this value has at most 5000 characters' in summary
@@ -303,7 +392,7 @@ def test_an_error_names_its_indicator_in_the_summary_and_at_the_field(client, qu
     assert re.search(
         r'<textarea name="HC-02-comment"[^>]*aria-invalid="true"[^>]*aria-describedby="id_HC-02-comment_error"', hc02
     )
-    assert re.search(r'id="id_HC-02-comment_error">HC-02: A returned indicator needs a comment', hc02)
+    assert re.search(r'id="id_HC-02-comment_error">HC-02: a returned indicator needs a comment saying what', hc02)
     assert "_error" not in _article(page, "HC-01")
     round.refresh_from_db()
     assert round.status == Round.Status.SUBMITTED and not ReviewItem.objects.filter(round=round).exists()
@@ -364,7 +453,37 @@ def test_indicators_can_be_reached_from_one_to_the_next_by_link_and_by_key(clien
     assert "Previous indicator" not in hc03
     assert '<a href="#indicator-HC-03" aria-keyshortcuts="k">Previous indicator (HC-03)</a>' in _article(page, "VC-02")
     assert "press <kbd>J</kbd> for the next indicator and <kbd>K</kbd> for the previous one" in page
+    assert "The keys do nothing elsewhere on the page or in a field." in page
     assert re.search(r'<script src="/static/js/review\.js"></script>', page)
+    # The keys act from an indicator or its links only (WCAG 2.1.4), never from the page as a whole.
+    script = (Path(settings.BASE_DIR) / "static/js/review.js").read_text()
+    assert 'closest("article.review-indicator")' in script and 'target.tagName === "A"' in script
+    assert "getBoundingClientRect" not in script  # no more "the indicator being read" when the focus is elsewhere
+
+
+def test_after_a_refusal_the_error_summary_takes_the_focus(client, quito, reviewer):
+    round = _submitted(quito)
+    client.force_login(reviewer)
+
+    page = _post(client, round, "return", {"HC-01": {"send_back": "on"}}).content.decode()
+
+    assert 'id="review-errors" tabindex="-1"' in page
+    script = (Path(settings.BASE_DIR) / "static/js/review.js").read_text()
+    assert 'document.getElementById("review-errors")' in script and "summary.focus()" in script
+
+
+def test_the_evidence_and_comments_of_an_indicator_are_headed_under_it(client, quito, reviewer):
+    round = _submitted(quito)
+    hc01 = Indicator.objects.get(version=round.version, code="HC-01")
+    services.comment_add(round=round, indicator=hc01, actor=quito.editor, body="See the minutes.")
+
+    article = _article(_page(client, reviewer, round), "HC-01")
+
+    assert '<h3 class="h6" id="review-HC-01">' in article
+    assert '<h4 class="h6" id="evidence-heading-HC-01"' in article
+    assert '<h4 class="h6" id="threads-heading-HC-01">' in article
+    assert re.search(r'<h5 class="h6 small text-body-secondary mb-2" id="thread-\d+-heading">Open thread', article)
+    assert "<h3" not in article.replace('<h3 class="h6" id="review-HC-01">', "")
 
 
 # --- who sees it -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from assessments.models import Comment, Membership, Round, Thread
 from indicators.models import Indicator
 from outbox.models import Mail
 from tests.factories import MembershipFactory, UserFactory
-from tests.world import make_city
+from tests.world import answer_everything, make_city
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,10 @@ def test_the_form_page_offers_a_labelled_comment_form_to_members(client, draft, 
     assert 'id="comment-body-HC-01"' in section and 'aria-describedby="comment-hint-HC-01"' in section
     assert "Write @username to mention a colleague" in section
     assert 'id="threads-status-HC-01" class="small text-success mb-1 threads-status" aria-live="polite"' in section
-    assert "No comments yet." in section
+    # No thread yet: a compact disclosure, not a box on every card; a draft's thread is read by reviewers later.
+    assert '<details class="thread-new">' in section and "Comment on HC-01</summary>" in section
+    assert "Programme reviewers read this thread once the round is submitted." in section
+    assert 'maxlength="5000"' in section  # forms.COMMENT_MAX_LENGTH
     assert f'name="next" value="{reverse("round_dimension", args=[draft.pk, "HC"])}"' in section
 
 
@@ -594,3 +597,29 @@ def test_the_membership_role_of_a_new_member_does_not_matter_to_mentions(draft, 
 
     assert list(comment.mentions.all()) == [colleague]
     assert Mail.objects.get().to == "ana@quito.example"
+
+
+def test_the_comments_of_a_form_page_card_are_headed_under_its_h2_and_an_open_thread_has_no_disclosure(
+    client, draft, quito
+):
+    hc01 = Indicator.objects.get(version=draft.version, code="HC-01")
+    services.comment_add(round=draft, indicator=hc01, actor=quito.approver, body="Who chairs it?")
+
+    page = _form_page(client, quito.editor, draft)
+
+    assert '<h3 class="h6" id="threads-heading-HC-01">' in _section(page, "HC-01")
+    assert '<h3 class="h6" id="evidence-heading-HC-01"' in page
+    assert '<details class="thread-new"' not in _section(page, "HC-01")  # the thread's own form, open
+    assert '<details class="thread-new">' in _section(page, "HC-02")
+
+
+def test_a_submitted_rounds_comment_form_has_no_draft_hint(client, quito, reviewer):
+    round = services.round_create(authority=quito.authority, period="2032", actor=quito.approver)
+    answer_everything(round, quito.editor)
+    round = services.round_submit(round=round, actor=quito.approver)
+    client.force_login(reviewer)
+
+    page = client.get(reverse("round_review", args=[round.pk])).content.decode()
+
+    assert "Comment on HC-01</summary>" in _section(page, "HC-01")
+    assert "Programme reviewers read this thread" not in page

@@ -1,5 +1,7 @@
 """The whole round, through the test client as its users would: fill in, submit, return, fix, validate."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.db.models import QuerySet
@@ -22,7 +24,8 @@ def _save(client, round, code, choice, justification="", revision=0, **extra):
 
 
 def _review_post(client, round, action, decisions=None):
-    data = {"action": action}
+    page = client.get(reverse("round_review", args=[round.pk])).content.decode()
+    data = {"action": action, "indicator": re.findall(r'<input type="hidden" name="indicator" value="([^"]+)">', page)}
     for code, fields in (decisions or {}).items():
         data.update({f"{code}-{name}": value for name, value in fields.items()})
     return client.post(reverse("round_review", args=[round.pk]), data)

@@ -157,9 +157,10 @@ def test_a_dimension_is_assigned_filled_in_offline_discussed_and_validated(login
     expect(reviewer.get_by_role("link", name=re.compile(r"^Level 3 or above"))).to_have_attribute(
         "aria-current", "page"
     )
-    reviewer.locator("h1").click()  # the reader is on the page, not in a field
+    reviewer.locator("h1").click()  # outside the indicators the letters are no shortcuts (WCAG 2.1.4)
     reviewer.keyboard.press("j")
-    expect(reviewer.locator("#indicator-HC-01")).to_be_focused()
+    expect(reviewer.locator("#indicator-HC-01")).not_to_be_focused()
+    reviewer.locator("#indicator-HC-01").get_by_role("link", name="Next indicator (HC-04)").focus()
     reviewer.keyboard.press("j")
     expect(reviewer.locator("#indicator-HC-04")).to_be_focused()
     expect(reviewer).to_have_url(re.compile(r"#indicator-HC-04$"))
@@ -168,6 +169,7 @@ def test_a_dimension_is_assigned_filled_in_offline_discussed_and_validated(login
 
     # A question in the indicator's thread, to the colleague who answered it.
     card = reviewer.locator("#indicator-HC-01")
+    card.get_by_text("Comment on HC-01").click()  # a disclosure while the indicator has no thread
     card.get_by_label("Start a thread").fill("@naga-editor Which departments sit on the committee?")
     card.get_by_label("Start a thread").press("j")  # typed in the field: the focus stays there
     expect(card.get_by_label("Start a thread")).to_be_focused()
@@ -199,6 +201,13 @@ def test_a_dimension_is_assigned_filled_in_offline_discussed_and_validated(login
     reviewer.goto(f"/rounds/{round.pk}/review/")
     expect(reviewer.locator("#indicator-HC-01 .thread-comments")).to_contain_text("Planning, finance")
     reviewer.get_by_label("Note for the city (kept in the history)").fill("Validated: the committee minutes hold up.")
+    # A return with nothing ticked is refused: the error summary takes the focus, the note stays in its box.
+    reviewer.get_by_role("button", name="Return the ticked indicators").click()
+    expect(reviewer.locator("#review-errors")).to_be_focused()
+    expect(reviewer.locator("#review-errors")).to_contain_text("Tick at least one indicator to return.")
+    expect(reviewer.get_by_label("Note for the city (kept in the history)")).to_have_value(
+        "Validated: the committee minutes hold up."
+    )
     reviewer.get_by_role("button", name="Validate the round").click()
     expect(reviewer.get_by_role("status").first).to_contain_text("The round is validated.")
 

@@ -3,6 +3,7 @@
 import datetime
 import io
 import random
+import re
 import zipfile
 from unittest import mock
 
@@ -885,3 +886,27 @@ def test_confirming_locks_the_round_before_the_import_as_every_service_does(clie
     locks = [query["sql"] for query in queries.captured_queries if "FOR UPDATE" in query["sql"]]
     assert '"assessments_round"' in locks[0].split("FOR UPDATE")[0].split("WHERE")[0]
     assert any('"collaboration_workbookimport"' in sql for sql in locks)
+
+
+def test_a_changed_justification_reads_as_plain_text_labelled_now_and_in_the_workbook(editor_client, quito, draft):
+    answer(draft, "HC-01", quito.approver, level=1, justification="")
+    answer(draft, "HC-02", quito.approver, level=1, justification="Ad hoc meetings")
+    filled = _edit(
+        _download(editor_client, draft),
+        {"HC-01": {"justification": "A standing committee meets monthly."}, "HC-02": {"justification": ""}},
+    )
+
+    page = _upload(editor_client, draft, filled).content.decode()
+
+    changes = page[page.index('id="changes-heading"') : page.index("</table>")]
+    # No <ins>/<del> (underlined like a link, struck through) and no bold dash for an empty value.
+    assert "<ins>" not in changes and "<del>" not in changes and "<strong>—</strong>" not in changes
+    hc01 = changes[changes.index("<strong>HC-01</strong>") : changes.index("<strong>HC-02</strong>")]
+    assert re.search(
+        r"Now</dt>\s*<dd[^>]*><span class=\"text-body-secondary\">\(empty\)</span></dd>\s*"
+        r"<dt[^>]*>In the workbook</dt>\s*<dd[^>]*>A standing committee meets monthly.</dd>",
+        hc01,
+    )
+    hc02 = changes[changes.index("<strong>HC-02</strong>") :]
+    assert re.search(r"Now</dt>\s*<dd[^>]*>Ad hoc meetings</dd>", hc02)
+    assert re.search(r"In the workbook</dt>\s*<dd[^>]*><span class=\"text-body-secondary\">\(empty\)</span>", hc02)
