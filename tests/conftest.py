@@ -7,12 +7,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kombu.pools
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from assessments import services
 from assessments.models import Round
@@ -31,10 +34,6 @@ PROCESS_FIXTURES = {"start_worker", "worker", "broker", "browser", "live_server"
 PROCESS_MARKERS = {"browser", "real_worker"}
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if WORKER and os.environ.get("REDIS_URL"):
-    from urllib.parse import urlsplit
-
-    from django.conf import settings as django_settings
-
     _redis = urlsplit(os.environ["REDIS_URL"])
     _database = (int(_redis.path.strip("/") or 0) - 1 - int(WORKER.removeprefix("gw"))) % 16
     django_settings.CACHES["default"]["LOCATION"] = _redis._replace(path=f"/{_database}").geturl()
@@ -81,6 +80,14 @@ def catalogue(db) -> CatalogueVersion:
         call_command("load_catalogue", verbosity=0)
         version = CatalogueVersion.objects.current()
     return version
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in another leaves that one active in the thread."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
