@@ -97,9 +97,14 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _tasks_in_process(request):
-    """Run Celery tasks in-process, except in tests that start a real worker (marker real_worker)."""
+    """Run Celery tasks in-process, except in tests that start a real worker (marker real_worker).
+
+    Each test starts with the broker in good standing: a refusal seen by an earlier test in this process
+    (the broker-fault tests stop it) would otherwise hold back this test's tasks for the pause that follows.
+    """
     from coherence_site.celery import app
 
+    celery_module._refused_at = None
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = "real_worker" not in request.keywords
     yield
