@@ -48,6 +48,7 @@ class ProgrammeRole(StrEnum):
     """Roles held across every authority, not through a membership."""
 
     REVIEWER = "reviewer"  # the assessments.review_round permission
+    COORDINATOR = "coordinator"  # the assessments.open_rounds permission: opens rounds for many authorities (campaigns)
     ADMINISTRATOR = "administrator"  # a superuser
 
 
@@ -81,6 +82,9 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.DOWNLOAD: SHARED,
         Capability.REVIEW: SHARED,
         Capability.COMMENT: SHARED & UNDER_WAY,
+    },
+    ProgrammeRole.COORDINATOR: {
+        Capability.OPEN_ROUND: EVERY,
     },
     ProgrammeRole.ADMINISTRATOR: {
         **_MEMBER,
@@ -126,6 +130,8 @@ def programme_roles(user) -> set[str]:
         roles.add(ProgrammeRole.ADMINISTRATOR)
     if user.has_perm("assessments.review_round"):
         roles.add(ProgrammeRole.REVIEWER)
+    if user.has_perm("assessments.open_rounds"):
+        roles.add(ProgrammeRole.COORDINATOR)
     return roles
 
 

@@ -258,6 +258,7 @@ class Round(models.Model):
     class Meta:
         verbose_name = _("round")
         verbose_name_plural = _("rounds")
+        permissions = [("open_rounds", _("Can open rounds for every authority (campaigns)"))]
         ordering = ["authority__name", "-period"]
         constraints = [
             models.UniqueConstraint(fields=["authority", "period"], name="round_one_per_authority_period"),

@@ -164,6 +164,65 @@ def round_create(
     return round
 
 
+@dataclass(frozen=True)
+class RoundsOpened:
+    opened: list[Round]
+    skipped: list[Round]  # the rounds the authorities already had for the period
+
+
+@transaction.atomic
+def rounds_open(*, authorities, period: str, actor, due_date=None, version=None, note: str = "") -> RoundsOpened:
+    """Open a round for each of many authorities at once (a campaign), in bulk; skip those that have one for the period.
+
+    Only people whose programme role may open rounds for every authority (coordinators, administrators) may.
+    """
+    if Capability.OPEN_ROUND not in access.programme_capabilities(actor):
+        raise access.AccessDenied(_("Only programme coordinators can open rounds for many authorities."))
+    version = version or CatalogueVersion.objects.current()
+    if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
+        raise WorkflowError(_("No published catalogue version to assess against."))
+    ids = sorted({authority.pk for authority in authorities})
+    skipped = list(Round.objects.filter(authority_id__in=ids, period=period).select_related("authority"))
+    taken = {round.authority_id for round in skipped}
+    try:
+        with transaction.atomic():
+            opened = Round.objects.bulk_create(
+                Round(authority_id=pk, period=period, due_date=due_date, version=version)
+                for pk in ids
+                if pk not in taken
+            )
+    except IntegrityError as clash:  # someone opened one of these a moment ago
+        raise WorkflowError(
+            _("A round for %(period)s was opened meanwhile; try again.") % {"period": period}
+        ) from clash
+    StatusEvent.objects.bulk_create(
+        StatusEvent(round=round, to_status=round.status, actor=actor, note=note) for round in opened
+    )
+    return RoundsOpened(opened=opened, skipped=skipped)
+
+
+@transaction.atomic
+def round_set_due_date(*, round: Round, actor, due_date, note: str = "") -> Round:
+    """Move a round's due date (programme coordinators and administrators); the history records it."""
+    round = _lock(round)
+    if Capability.OPEN_ROUND not in access.programme_capabilities(actor):
+        raise access.AccessDenied(_("Only programme coordinators can move a round's due date."))
+    if round.status == Round.Status.VALIDATED:
+        raise WorkflowError(_("A validated round has no due date to move."))
+    old = round.due_date
+    round.due_date = due_date
+    round.save(update_fields=["due_date"])
+    text = _("Due date moved from %(old)s to %(new)s") % {"old": old or "—", "new": due_date}
+    StatusEvent.objects.create(
+        round=round,
+        from_status=round.status,
+        to_status=round.status,
+        actor=actor,
+        note=f"{text}. {note}".strip() if note else text,
+    )
+    return round
+
+
 def _carry_over(source: Round, round: Round, actor) -> None:
     """Copy the answers of ``source`` into the new ``round``, each marked carried over until a person confirms it.
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "participation",
     "territories",
     "collaboration",
+    "programme",
     "reports",
     "dashboard",
     "outbox",

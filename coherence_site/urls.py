@@ -33,6 +33,7 @@ urlpatterns = [
     path("participation/", include("participation.urls")),
     path("territories/", include("territories.urls")),
     path("work/", include("collaboration.urls")),
+    path("programme/", include("programme.urls")),
     path("survey/", include("participation.public_urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),

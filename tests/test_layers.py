@@ -22,7 +22,7 @@ from tests.world import make_city
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
 # In a fixed order: the tests are parametrized from it, and every test process must collect the same tests.
-PEERS = ("plans", "participation", "territories", "collaboration")
+PEERS = ("plans", "participation", "territories", "collaboration", "programme")
 ABOVE = {
     "indicators": {"assessments", *PEERS, "reports", "dashboard"},
     "assessments": {*PEERS, "reports", "dashboard"},
