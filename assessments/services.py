@@ -178,6 +178,9 @@ def rounds_open(*, authorities, period: str, actor, due_date=None, version=None,
     """
     if Capability.OPEN_ROUND not in access.programme_capabilities(actor):
         raise access.AccessDenied(_("Only programme coordinators can open rounds for many authorities."))
+    period = period.strip()
+    if not period:
+        raise WorkflowError(_("Give the period of the rounds to open."))
     version = version or CatalogueVersion.objects.current()
     if version is None or version.status != CatalogueVersion.Status.PUBLISHED:
         raise WorkflowError(_("No published catalogue version to assess against."))
@@ -209,7 +212,11 @@ def round_set_due_date(*, round: Round, actor, due_date, note: str = "") -> Roun
         raise access.AccessDenied(_("Only programme coordinators can move a round's due date."))
     if round.status == Round.Status.VALIDATED:
         raise WorkflowError(_("A validated round has no due date to move."))
+    if due_date < timezone.localdate():
+        raise WorkflowError(_("The due date cannot be in the past."))
     old = round.due_date
+    if due_date == old:
+        raise WorkflowError(_("The round is already due on %(date)s.") % {"date": due_date})
     round.due_date = due_date
     round.save(update_fields=["due_date"])
     text = _("Due date moved from %(old)s to %(new)s") % {"old": old or "—", "new": due_date}

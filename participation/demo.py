@@ -601,7 +601,9 @@ def seed(stdout) -> None:
             continue
         register, added = _register(authority, editor)
         groups += added
-        for round in Round.objects.filter(authority=authority).select_related("authority").order_by("period"):
+        # Not the rounds of a period to come (the demo campaign's 2027 rounds): nobody has consulted for them yet.
+        rounds = Round.objects.filter(authority=authority, period__lte=str(timezone.localdate().year))
+        for round in rounds.select_related("authority").order_by("period"):
             if (authority.slug, round.period) not in WITHOUT_CONSULTATIONS:
                 consultations += _consult(round, editor, register)
     for plan in SURVEYS:

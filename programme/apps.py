@@ -13,6 +13,7 @@ class ProgrammeConfig(AppConfig):
         # seed_demo adds a demo campaign through assessments.slots.
         from assessments import slots
 
-        from . import demo
+        from . import demo, panels  # noqa: F401 (panels fills the home page's slot)
 
-        slots.DEMO_DATA.register(demo.seed, order=90)
+        # Before collaboration's demo (80), which shares out the work of every open round: the campaign's too.
+        slots.DEMO_DATA.register(demo.seed, order=60)

@@ -2,18 +2,75 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Authority, Round
+from assessments.models import Answer, Authority, Round, StatusEvent
+from assessments.scoring import percent
 from indicators.models import CatalogueVersion
+
+# A round past its due date is overdue while the city still has to act on it (not once submitted or validated).
+OVERDUE_STATUSES = (Round.Status.DRAFT, Round.Status.RETURNED)
 
 
 class CampaignQuerySet(models.QuerySet):
     def open(self) -> CampaignQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def with_counts(self) -> CampaignQuerySet:
+        """Annotate ``authority_count``, ``opened_count`` and ``skipped_count`` (one query for the whole list)."""
+        return self.annotate(
+            authority_count=Count("participants"),
+            opened_count=Count("participants", filter=Q(participants__opened=True)),
+            skipped_count=Count("participants", filter=Q(participants__opened=False)),
+        )
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def board(self, campaign: Campaign) -> ParticipantQuerySet:
+        """The campaign's board: each authority with its round, ``answered``/``indicator_total`` and ``last_activity``.
+
+        One query whatever the number of authorities: progress is ``Round.objects.with_progress()`` (the one
+        definition of answered) read through a subquery; the last activity is the latest answer save or status event.
+        """
+        progress = Round.objects.filter(pk=OuterRef("round_id")).with_progress()
+        last_answer = (
+            Answer.objects.filter(round_id=OuterRef("round_id"))
+            .order_by()
+            .values("round_id")
+            .annotate(last=Max("updated_at"))
+            .values("last")
+        )
+        last_event = (
+            StatusEvent.objects.filter(round_id=OuterRef("round_id"))
+            .order_by()
+            .values("round_id")
+            .annotate(last=Max("at"))
+            .values("last")
+        )
+        # GREATEST ignores NULLs on PostgreSQL but not on SQLite: give each side the other as its fallback.
+        answer_at, event_at = Subquery(last_answer), Subquery(last_event)
+        return (
+            self.filter(campaign=campaign)
+            .select_related("authority", "round")
+            .annotate(
+                answered=Subquery(progress.values("answered")),
+                indicator_total=Subquery(progress.values("indicator_total")),
+                last_activity=Greatest(Coalesce(answer_at, event_at), Coalesce(event_at, answer_at)),
+            )
+            .order_by("authority__name", "pk")
+        )
+
+    def overdue(self, today: datetime.date | None = None) -> ParticipantQuerySet:
+        """Those whose round is past its due date and still waits for the city (``Participant.is_overdue``)."""
+        today = today or timezone.localdate()
+        return self.filter(round__due_date__lt=today, round__status__in=OVERDUE_STATUSES)
 
 
 class Campaign(models.Model):
@@ -67,6 +124,8 @@ class Participant(models.Model):
         _("opened by the campaign"), help_text=_("False: the authority already had a round for the period.")
     )
 
+    objects = ParticipantQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("authority in a campaign")
         verbose_name_plural = _("authorities in a campaign")
@@ -77,6 +136,24 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.authority}"
+
+    @property
+    def percent_answered(self) -> int:
+        """Share of indicators answered, from ``board()`` annotations."""
+        return percent(self.answered or 0, self.indicator_total or 0)
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the round's due date (negative once past); None without a due date."""
+        if self.round.due_date is None:
+            return None
+        return (self.round.due_date - timezone.localdate()).days
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past the due date and still waiting for the city (the rule of ``ParticipantQuerySet.overdue``)."""
+        days = self.days_left
+        return days is not None and days < 0 and self.round.status in OVERDUE_STATUSES
 
 
 class Extension(models.Model):

@@ -52,6 +52,7 @@ def campaign_open(
         raise WorkflowError(_("Choose at least one authority."))
     if due_date < timezone.localdate():
         raise WorkflowError(_("The due date cannot be in the past."))
+    period = period.strip()
     campaign = Campaign.objects.create(
         name=name, period=period, version=version, due_date=due_date, message=message, created_by=actor
     )
@@ -77,9 +78,7 @@ def campaign_extend(*, participant: Participant, actor, due_date: datetime.date,
     participant = Participant.objects.select_for_update().select_related("campaign", "round").get(pk=participant.pk)
     if not participant.campaign.is_open:
         raise WorkflowError(_("This campaign is closed."))
-    if due_date < timezone.localdate():
-        raise WorkflowError(_("The due date cannot be in the past."))
-    old = participant.round.due_date
+    old = participant.round.due_date  # round_set_due_date refuses a past or unchanged date and a validated round
     round_set_due_date(round=participant.round, actor=actor, due_date=due_date, note=reason)
     return Extension.objects.create(participant=participant, old_date=old, new_date=due_date, reason=reason, by=actor)
 

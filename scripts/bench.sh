@@ -22,3 +22,5 @@ echo "== Dashboard and exports at 1,000 authorities =="
 $PY manage.py bench_dashboard
 echo "== Improvement plans at 1,000 authorities × 50 actions =="
 $PY manage.py bench_plans
+echo "== Campaigns: opening one for 1,000 authorities, and its board =="
+$PY manage.py bench_campaigns

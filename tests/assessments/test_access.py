@@ -258,3 +258,22 @@ def test_an_evidence_file_is_downloaded_by_those_the_table_lets_download(client,
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
     response.close()
+
+
+# --- the programme coordinator (assessments.open_rounds): opens rounds, reads none -----------------
+
+
+def test_a_coordinator_may_open_a_round_for_any_authority_but_reads_no_round(catalogue, quito, draft):
+    from django.contrib.auth.models import Permission  # this section was added below the module's imports
+
+    coordinator = UserFactory(username="cora-coordinator")
+    coordinator.user_permissions.add(Permission.objects.get(codename="open_rounds"))
+    coordinator = type(coordinator).objects.get(pk=coordinator.pk)  # a fresh permission cache
+
+    assert access.programme_capabilities(coordinator) == {Capability.OPEN_ROUND}
+    assert set(access.authorities_where(coordinator, Capability.OPEN_ROUND)) == {quito.authority}
+    assert services.round_create(authority=quito.authority, period="2026", actor=coordinator).pk
+    assert not Round.objects.visible_to(coordinator).exists()
+    assert access.capabilities(coordinator, draft) == {Capability.OPEN_ROUND}  # nothing of the round itself
+    with pytest.raises(AccessDenied):
+        services.round_submit(round=draft, actor=coordinator)
