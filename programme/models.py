@@ -175,3 +175,71 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant}: {self.old_date} → {self.new_date}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An account made for a person who sets their own password through a single-use, expiring link.
+
+    The link is Django's token machinery (``invitations.token_generator``): it stops working once the
+    password is set (the token hashes it) or after ``INVITATION_TIMEOUT`` seconds. Re-sending makes a
+    new link; ``send_count`` and ``last_sent_at`` say how often and when.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitation", verbose_name=_("person")
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last sent"))
+    send_count = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-last_sent_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(send_count__gte=1), name="invitation_sent_at_least_once")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ImportBatch(models.Model):
+    """An uploaded file of authorities and people, checked (the dry run) and waiting for confirmation, then applied.
+
+    ``rows`` holds the checked rows to write: ``{"authority", "slug", "country", "kind", "email", "name", "role",
+    "language"}``; the file itself is not kept.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    rows = models.JSONField(_("rows"), default=list)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import of authorities and people")
+        verbose_name_plural = _("imports of authorities and people")
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="applied", applied_at__isnull=False) | ~Q(status="applied"),
+                name="import_batch_applied_at",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
