@@ -248,6 +248,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coherence <noreply@lo
 
 # Evidence uploads: size limit in bytes (10 MB).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Invitations (programme/invitations.py): how long a link to set one's password works (14 days).
+INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(14 * 24 * 3600)))
 # Offline workbooks (collaboration/workbook.py): refused above this size before they are opened (5 MB;
 # EVIDENCE_MAX_BYTES above caps every upload anyway).
 WORKBOOK_MAX_BYTES = int(os.environ.get("WORKBOOK_MAX_BYTES", str(5 * 1024 * 1024)))
