@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("campaigns/<int:pk>/export.csv", views.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("participants/<int:pk>/extend/", views.campaign_extend, name="campaign_extend"),
+    path("", include("programme.import_urls")),
+    path("", include("programme.invitation_urls")),
 ]

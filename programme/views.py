@@ -225,7 +225,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.campaign_close(campaign=campaign, actor=request.user)
         except WorkflowError as refused:
-            error = str(refused)
+            error = " ".join(refused.messages)
         else:
             messages.success(request, _("The campaign is closed. Its rounds go on as they are."))
             return redirect("campaign_board", campaign.pk)

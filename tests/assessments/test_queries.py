@@ -68,8 +68,9 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     with django_assert_max_num_queries(21):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
     # 2 of them for territories' home sections (rounds the user answers as counterpart; municipalities of theirs),
-    # 1 for the work assigned to the user (collaboration; 3 more when there is some)
-    with django_assert_max_num_queries(10):
+    # 1 for the work assigned to the user (collaboration; 3 more when there is some), 1 for the authorities whose
+    # approver may invite colleagues (programme)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("home")).status_code == 200
     # one answer sheet for the progress and the scores (with the consulted indicators); 2 for the plan section
     # (access, actions: plans.panels); 6 for "Who took part" and "What stakeholders think" (participation);
