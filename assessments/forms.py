@@ -252,7 +252,9 @@ class RoundCreateForm(forms.Form):
     """A new round; where the authority has earlier rounds, whether it starts from one of them or empty."""
 
     authority = forms.ModelChoiceField(label=_("Authority"), queryset=Authority.objects.none())
-    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}$", max_length=4, help_text=_("A year, such as 2025."))
+    period = forms.RegexField(
+        label=_("Period"), regex=r"^[0-9]{4}$", max_length=4, help_text=_("A year, such as 2025.")
+    )
     due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     start_from = forms.ChoiceField(
         label=_("Start from"),

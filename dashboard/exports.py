@@ -38,6 +38,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from assessments import scoring
 from assessments.models import Round, RoundQuerySet, ScoreSnapshot, SnapshotDimension
+from coherence_site.spreadsheets import csv_safe
 from indicators.models import Indicator
 from plans.models import Action, ActionQuerySet, ActionUpdate
 
@@ -322,7 +323,10 @@ def csv_response(columns: Iterable[str], rows: Iterable[tuple], name: str) -> St
         for row in rows:
             chunk.append(
                 writer.writerow(
-                    [BOOLEANS.get(value, value) if value is True or value is False else value for value in row]
+                    [
+                        BOOLEANS.get(value, value) if value is True or value is False else csv_safe(value)
+                        for value in row
+                    ]
                 )
             )
             if len(chunk) >= CSV_ROWS_PER_CHUNK:

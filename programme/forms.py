@@ -33,7 +33,9 @@ class CampaignForm(forms.Form):
     """A new campaign: its round's period, catalogue and due date, and the authorities, by filters or by a list."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}$", max_length=4, help_text=_("A year, such as 2025."))
+    period = forms.RegexField(
+        label=_("Period"), regex=r"^[0-9]{4}$", max_length=4, help_text=_("A year, such as 2025.")
+    )
     version = forms.ModelChoiceField(
         label=_("Catalogue version"), queryset=CatalogueVersion.objects.none(), empty_label=None
     )

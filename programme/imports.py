@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -29,6 +29,7 @@ from assessments import access
 from assessments.models import Authority, Membership, Preference
 from assessments.services import WorkflowError
 from assessments.uploads import SuspiciousArchive, detect_type
+from coherence_site.spreadsheets import FORMULA_STARTS
 
 from . import invitations
 from .models import ImportBatch
@@ -38,6 +39,9 @@ MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 BATCH_LIFETIME = datetime.timedelta(days=1)
 NAME_MAX = 150  # first_name and username of Django's user
+# The uncompressed size an .xlsx of MAX_BYTES may have: its XML parts compress about ten times, so twenty times
+# MAX_BYTES is room enough for any real sheet of MAX_ROWS rows, and far under what a zip bomb would expand to.
+MAX_EXPANDED_BYTES = 20 * MAX_BYTES
 
 # Column → the header names accepted for it (compared in lower case, spaces trimmed).
 COLUMNS = {
@@ -163,6 +167,10 @@ def _xlsx_records(data: bytes):
     if kind != "xlsx":
         raise _wrong_type()
     with zipfile.ZipFile(stream) as archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_EXPANDED_BYTES:
+            raise ImportFileError(
+                _("This file is refused: its compressed content would expand far beyond any real spreadsheet.")
+            )
         if any(name.lower().endswith("vbaproject.bin") for name in archive.namelist()):
             raise ImportFileError(_("This workbook contains macros; save it as a plain .xlsx workbook without them."))
     try:
@@ -271,6 +279,11 @@ def _english_labels(choices) -> list[str]:
     return [str(value) for value, _label in choices]
 
 
+def _unsafe_text(value: str) -> bool:
+    """Whether a name could run as a formula once exported to a spreadsheet, or holds a control character."""
+    return value.startswith(FORMULA_STARTS) or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)
+
+
 def _check_values(row: ImportRow) -> None:
     labels = {
         "authority": _("authority"),
@@ -317,6 +330,15 @@ def _check_values(row: ImportRow) -> None:
             )
         else:
             row.language = language
+    for column, label in (("authority", labels["authority"]), ("name", labels["name"])):
+        if _unsafe_text(getattr(row, column)):
+            row.errors.append(
+                _(
+                    "The value of “%(column)s” may not start with = + - @ or hold a line break or another control "
+                    "character: type it as plain text."
+                )
+                % {"column": label}
+            )
     if len(row.authority) > Authority._meta.get_field("name").max_length:
         row.errors.append(_("The authority's name is too long."))
     if len(row.country) > Authority._meta.get_field("country").max_length:
@@ -451,11 +473,12 @@ def import_apply(batch: ImportBatch, actor) -> ImportResult:
     User = get_user_model()
     rows = batch.rows
     emails = {row["email"] for row in rows}
+    stale = _("Some of these people have an account since the check; upload the file again.")
     if (
         User.objects.annotate(e=Lower("email")).filter(e__in=emails).exists()
         or User.objects.annotate(u=Lower("username")).filter(u__in=emails).exists()
     ):
-        raise WorkflowError(_("Some of these people have an account since the check; upload the file again."))
+        raise WorkflowError(stale)
     names = {row["authority"].lower() for row in rows}
     authorities = {
         a.name_lower: a for a in Authority.objects.annotate(name_lower=Lower("name")).filter(name_lower__in=names)
@@ -484,7 +507,11 @@ def import_apply(batch: ImportBatch, actor) -> ImportResult:
         user = User(username=row["email"], email=row["email"], first_name=row["name"])
         user.set_unusable_password()
         people.append(user)
-    User.objects.bulk_create(people)
+    try:
+        with transaction.atomic():
+            User.objects.bulk_create(people)
+    except IntegrityError:  # the same address, confirmed at the same moment in another import or invitation
+        raise WorkflowError(stale) from None
     Membership.objects.bulk_create(
         Membership(user=user, authority=authorities[row["authority"].lower()], role=row["role"])
         for user, row in zip(people, rows, strict=True)
@@ -492,8 +519,7 @@ def import_apply(batch: ImportBatch, actor) -> ImportResult:
     Preference.objects.bulk_create(
         Preference(user=user, language=row["language"]) for user, row in zip(people, rows, strict=True)
     )
-    for user in people:
-        invitations.invitation_send(user=user, actor=actor)
+    invitations.invitations_send_many(users=people, actor=actor)
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.save(update_fields=["status", "applied_at"])

@@ -21,8 +21,11 @@ class InvitationForm(forms.Form):
         help_text=_("The invitation and every later mail are written in it."),
     )
 
-    def __init__(self, *args, language: str = "", **kwargs):
+    def __init__(self, *args, language: str = "", roles=None, **kwargs):
+        """``roles``: the roles the inviter may give (``invitations.invitable_roles``); all when not given."""
         super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [(value, label) for value, label in Membership.Role.choices if value in roles]
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         if language in dict(settings.LANGUAGES):
             self.fields["language"].initial = language

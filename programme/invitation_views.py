@@ -71,7 +71,9 @@ def person_invite(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _authority_for_inviter(request, slug)
     if isinstance(authority, HttpResponse):
         return authority
-    form = InvitationForm(request.POST or None, language=translation.get_language())
+    form = InvitationForm(
+        request.POST or None, language=translation.get_language(), roles=invitations.invitable_roles(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invitations.person_invite(actor=request.user, authority=authority, **form.cleaned_data)
@@ -116,13 +118,19 @@ def _invited_user(uidb64: str):
     return get_user_model().objects.filter(pk=pk, is_active=True).select_related("invitation__invited_by").first()
 
 
-def _link_refused(request: HttpRequest, state: str, invitation: Invitation | None) -> HttpResponse:
-    """A clear page for a link that does not work: why, and what to do."""
+def _link_refused(request: HttpRequest, invitation: Invitation | None = None) -> HttpResponse:
+    """The page for a link that does not work: what to do, and who sent it only when the link is genuine but expired.
+
+    A used link, one replaced by a newer mail and a forged one all fail the token's signature alike (it hashes the
+    password and the number of sends), so they get the same page and status: it cannot tell, and must not tell,
+    whether the account it names has set a password.
+    """
+    expired = invitation is not None
     return render(
         request,
         "programme/invitation_invalid.html",
-        {"state": state, "invitation": invitation},
-        status=400 if state == TokenState.INVALID else 410,
+        {"expired": expired, "invitation": invitation},
+        status=410 if expired else 400,
     )
 
 
@@ -132,21 +140,19 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     """Set a password through the invitation's link; then the person is signed in and welcomed."""
     user = _invited_user(uidb64)
     invitation = getattr(user, "invitation", None) if user else None
-    if invitation is None:
-        return _link_refused(request, TokenState.INVALID, None)
-    if invitation.accepted_at:
-        return _link_refused(request, "used", invitation)
+    # The token first, whatever the account: only a genuine link learns anything about it.
     state = token_generator.token_state(user, token)
-    if state != TokenState.VALID:
-        # Only a genuine link (expired) may say who sent it; a tampered one learns nothing.
-        return _link_refused(request, state, invitation if state == TokenState.EXPIRED else None)
+    if state == TokenState.INVALID or invitation is None or invitation.accepted_at:
+        return _link_refused(request)
+    if state == TokenState.EXPIRED:  # signed for this person's latest mail, only too old
+        return _link_refused(request, invitation)
     language = invitations.user_language(user)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = invitations.invitation_accept(user=user, token=token, password=form.cleaned_data["new_password1"])
         except WorkflowError:  # accepted meanwhile, in another tab
-            return _link_refused(request, "used", invitation)
+            return _link_refused(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         with translation.override(language):
             messages.success(

@@ -31,7 +31,10 @@ from django.utils.translation import gettext as _
 from assessments import access
 from assessments.models import Authority, Membership, Preference
 from assessments.services import WorkflowError
+from coherence_site.celery import publish_on_commit
+from outbox.models import Mail
 from outbox.services import mail_queue
+from outbox.tasks import send_mails
 
 from .models import Invitation
 from .services import can_run_campaigns
@@ -108,6 +111,13 @@ def require_inviter(actor, authority: Authority) -> None:
         )
 
 
+def invitable_roles(actor) -> list[str]:
+    """The roles the user may give: any, for the programme team; editor only, for an approver (no new approvers)."""
+    if can_run_campaigns(actor):
+        return list(Membership.Role.values)
+    return [Membership.Role.EDITOR]
+
+
 def _require_inviter_of(actor, user) -> None:
     """An approver may (re-)invite only a person of one of their own authorities."""
     if can_run_campaigns(actor):
@@ -117,6 +127,19 @@ def _require_inviter_of(actor, user) -> None:
     ).exists():
         raise access.AccessDenied(
             _("Only an approver of this person's authority or a programme coordinator can invite them.")
+        )
+
+
+def _require_invitable(user) -> None:
+    """Refuse a person without an address, switched off, or with staff rights (an invitation is for authorities' people)."""
+    if not user.email:
+        raise WorkflowError(_("This person has no e-mail address to send the invitation to."))
+    if not user.is_active:
+        raise WorkflowError(_("This person's account is switched off: an administrator can switch it on again."))
+    if user.is_staff or user.is_superuser:
+        raise WorkflowError(
+            _("%(email)s has staff rights: their password is set by an administrator, not through an invitation.")
+            % {"email": user.email}
         )
 
 
@@ -138,10 +161,7 @@ def invitation_send(*, user, actor) -> Invitation:
             _("%(email)s has already set a password: they can log in, or ask for a new password from the log-in page.")
             % {"email": user.email or user.get_username()}
         )
-    if not user.email:
-        raise WorkflowError(_("This person has no e-mail address to send the invitation to."))
-    if not user.is_active:
-        raise WorkflowError(_("This person's account is switched off: an administrator can switch it on again."))
+    _require_invitable(user)
     now = timezone.now()
     if invitation is None:
         invitation = Invitation.objects.create(user=user, invited_by=actor, last_sent_at=now)
@@ -152,6 +172,64 @@ def invitation_send(*, user, actor) -> Invitation:
     user.invitation = invitation  # the token hashes the number of sends
     _mail(invitation, user, actor)
     return invitation
+
+
+@transaction.atomic
+def invitations_send_many(*, users, actor) -> list[Invitation]:
+    """Invite many people at once, for the first time (an import): in a few queries whatever their number.
+
+    Each mail is written in its reader's language, with their own link; all are queued with one insert.
+    """
+    User = get_user_model()
+    pks = [user.pk for user in users]
+    if not pks:
+        return []
+    if not can_run_campaigns(actor):
+        mine = Membership.objects.filter(
+            user__in=pks, authority__memberships__user=actor, authority__memberships__role=Membership.Role.APPROVER
+        ).values_list("user", flat=True)
+        if set(pks) - set(mine):
+            raise access.AccessDenied(
+                _("Only an approver of this person's authority or a programme coordinator can invite them.")
+            )
+    people = list(User.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+    if Invitation.objects.filter(user__in=pks).exists():
+        raise WorkflowError(_("Some of these people were invited already: send their invitation again one by one."))
+    for user in people:
+        if user.has_usable_password():
+            raise WorkflowError(
+                _(
+                    "%(email)s has already set a password: they can log in, "
+                    "or ask for a new password from the log-in page."
+                )
+                % {"email": user.email or user.get_username()}
+            )
+        _require_invitable(user)
+    now = timezone.now()
+    created = Invitation.objects.bulk_create(
+        Invitation(user=user, invited_by=actor, last_sent_at=now) for user in people
+    )
+    languages = dict(Preference.objects.filter(user__in=pks).values_list("user", "language"))
+    memberships: dict[int, list[Membership]] = {}
+    for membership in (
+        Membership.objects.filter(user__in=pks).select_related("authority").order_by("authority__name", "pk")
+    ):
+        memberships.setdefault(membership.user_id, []).append(membership)
+    mails = []
+    for user, invitation in zip(people, created, strict=True):
+        user.invitation = invitation  # the token hashes the number of sends
+        subject, body = _render(
+            invitation,
+            user,
+            actor,
+            language=languages.get(user.pk) or settings.LANGUAGE_CODE,
+            memberships=memberships.get(user.pk, []),
+        )
+        mails.append(Mail(to=user.email, subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL))
+    # outbox.services.mail_queue writes one subject and body for all its recipients; each link here is personal.
+    mails = Mail.objects.bulk_create(mails)
+    publish_on_commit(send_mails, [mail.pk for mail in mails])
+    return created
 
 
 @transaction.atomic
@@ -171,9 +249,14 @@ def person_invite(*, actor, authority: Authority, email: str, name: str, role: s
         raise WorkflowError(_("This name is too long."))
     if role not in Membership.Role.values:
         raise WorkflowError(_("“%(role)s” is not a role of an authority.") % {"role": role})
+    if role not in invitable_roles(actor):
+        raise WorkflowError(_("An approver can invite editors only; ask the programme team for a new approver."))
     if language and language not in dict(settings.LANGUAGES):
         raise WorkflowError(_("“%(language)s” is not a language of the site.") % {"language": language})
-    duplicate = _("%(email)s is already the address of a person in Coherence.") % {"email": email}
+    if can_run_campaigns(actor):
+        duplicate = _("%(email)s is already the address of a person in Coherence.") % {"email": email}
+    else:  # the same words whatever the case: an approver cannot learn which addresses have an account
+        duplicate = _("This address cannot be invited from here; ask the programme team.")
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise WorkflowError(duplicate)
     # The whole name goes in first_name: get_full_name shows it as given (first and last names vary by culture).
@@ -221,9 +304,9 @@ def user_language(user) -> str:
     return language or settings.LANGUAGE_CODE
 
 
-def _mail(invitation: Invitation, user, actor) -> None:
-    memberships = Membership.objects.filter(user=user).select_related("authority").order_by("authority__name")
-    with translation.override(user_language(user)):
+def _render(invitation: Invitation, user, actor, *, language: str, memberships) -> tuple[str, str]:
+    """The subject and body of the person's invitation, in their language."""
+    with translation.override(language):
         context = {
             "name": user.get_full_name() or user.email,
             "username": user.get_username(),
@@ -237,4 +320,10 @@ def _mail(invitation: Invitation, user, actor) -> None:
         }
         subject = "".join(render_to_string("programme/email/invitation_subject.txt", context).splitlines())
         body = render_to_string("programme/email/invitation_body.txt", context)
+    return subject, body
+
+
+def _mail(invitation: Invitation, user, actor) -> None:
+    memberships = Membership.objects.filter(user=user).select_related("authority").order_by("authority__name")
+    subject, body = _render(invitation, user, actor, language=user_language(user), memberships=memberships)
     mail_queue(subject=subject, body=body, recipients=[user.email])

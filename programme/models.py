@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,11 @@ class ParticipantQuerySet(models.QuerySet):
         """The campaign's board: each authority with its round, ``answered``/``indicator_total`` and ``last_activity``.
 
         One query whatever the number of authorities: progress is ``Round.objects.with_progress()`` (the one
-        definition of answered) read through a subquery; the last activity is the latest answer save or status event.
+        definition of answered) read through a subquery. The last activity is the latest answer save or change of
+        status (submitted, returned, validated...): what shows an authority at work. The events that keep a status
+        (a due date moved, a dimension left out, consent given) and the one that opened the round (no
+        ``from_status``) are the programme's doing, not the authority's, so they do not count: a round nobody has
+        touched since it opened has no last activity, and extending its due date does not make it look active.
         """
         progress = Round.objects.filter(pk=OuterRef("round_id")).with_progress()
         last_answer = (
@@ -49,6 +53,8 @@ class ParticipantQuerySet(models.QuerySet):
         )
         last_event = (
             StatusEvent.objects.filter(round_id=OuterRef("round_id"))
+            .exclude(from_status="")
+            .exclude(from_status=F("to_status"))
             .order_by()
             .values("round_id")
             .annotate(last=Max("at"))

@@ -73,11 +73,22 @@ def campaign_open(
 
 @transaction.atomic
 def campaign_extend(*, participant: Participant, actor, due_date: datetime.date, reason: str = "") -> Extension:
-    """Move the due date of one authority's round in the campaign; the extension and the round's history keep it."""
+    """Move the due date of one authority's round in the campaign; the extension and the round's history keep it.
+
+    Only a round the campaign opened: a skipped authority's round was opened by hand or by another campaign, whose
+    due date is not this campaign's to move.
+    """
     _require(actor)
     participant = Participant.objects.select_for_update().select_related("campaign", "round").get(pk=participant.pk)
     if not participant.campaign.is_open:
         raise WorkflowError(_("This campaign is closed."))
+    if not participant.opened:
+        raise WorkflowError(
+            _(
+                "This authority was skipped: its round for the period was opened before the campaign (by hand "
+                "or by another campaign), so this campaign cannot move its due date."
+            )
+        )
     old = participant.round.due_date  # round_set_due_date refuses a past or unchanged date and a validated round
     round_set_due_date(round=participant.round, actor=actor, due_date=due_date, note=reason)
     return Extension.objects.create(participant=participant, old_date=old, new_date=due_date, reason=reason, by=actor)

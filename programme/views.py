@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from assessments.access import AccessDenied
 from assessments.services import WorkflowError
+from coherence_site.spreadsheets import csv_safe
 
 from . import services
 from .forms import BoardFilterForm, CampaignForm, ExtensionForm
@@ -128,7 +129,7 @@ def _csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)  # the byte-order mark: Excel then reads accents correctly
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([csv_safe(value) for value in row])
 
 
 def _export_rows(rows) -> Iterator[list]:

@@ -407,3 +407,24 @@ def test_the_score_export_gives_the_snapshots_numbers_not_scores_computed_again(
     assert (rows[-1]["self_score"], rows[-1]["validated_score"]) == ("11.5", "12.5")
     assert {row["validated_score"] for row in rows[:-1]} == {"13.5"}
     assert len(rows[:-1]) == frozen.count()
+
+
+def test_a_text_that_a_spreadsheet_would_run_as_a_formula_is_written_as_plain_text():
+    response = exports.csv_response(
+        ["name", "value", "flag"],
+        [
+            ('=HYPERLINK("http://evil.example","x")', -2, True),
+            ("+33 1 23", "-minus", False),
+            ("@SUM(A1)", "\tTab", None),
+            ("\rCR", 1.5, "plain - text"),
+        ],
+        "coherence-test",
+    )
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://evil.example","x")', "-2", "true"],
+        ["'+33 1 23", "'-minus", "false"],
+        ["'@SUM(A1)", "'\tTab", ""],
+        ["'\rCR", "1.5", "plain - text"],
+    ]

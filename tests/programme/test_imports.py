@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import re
@@ -426,14 +427,16 @@ def test_a_person_who_got_an_account_since_the_check_stops_the_whole_import(coor
 
 def test_a_failure_mid_apply_leaves_nothing(coordinator, monkeypatch):
     batch = imports.import_check(_csv(*GOOD_ROWS), coordinator).batch
-    sent = []
+    rendered = []
+    render = invitations._render
 
-    def send_then_fail(*, user, actor):
-        if sent:
-            raise RuntimeError("mail server on fire")
-        sent.append(user)
+    def render_then_fail(*args, **kwargs):
+        if rendered:
+            raise RuntimeError("template on fire")
+        rendered.append(args)
+        return render(*args, **kwargs)
 
-    monkeypatch.setattr(invitations, "invitation_send", send_then_fail)
+    monkeypatch.setattr(invitations, "_render", render_then_fail)
     before = _counts()
     with pytest.raises(RuntimeError):
         imports.import_apply(batch, coordinator)
@@ -462,3 +465,113 @@ def test_a_person_already_there_is_found_by_e_mail_whatever_its_case(quito):
     )
     assert check.ok and check.rows[0].already_there and check.batch is None
     assert member.user.email == "Mixed@Quito.example"
+
+
+# --- hardening ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("authority", "name"),
+    [
+        ('"=HYPERLINK(""http://evil.example"",""click"")"', "Ana"),
+        ("+Cuenca", "Ana"),
+        ("-Cuenca", "Ana"),
+        ("@SUM(A1)", "Ana"),
+        ("Cuenca", "=1+1"),
+        ("Cuenca", "@Ana"),
+        ("Cuenca", '"Ana\tPérez"'),  # a leading tab is trimmed away; one inside is refused
+        ("Cuenca", '"Ana\nPérez"'),
+        ('"Cue\rnca"', "Ana"),
+        ("Cuenca", "Ana\x07"),
+    ],
+)
+def test_a_name_that_a_spreadsheet_would_run_or_a_control_character_is_a_row_error(coordinator, authority, name):
+    check = imports.import_check(
+        _csv(f"{authority},Ecuador,municipality,ana@cuenca.example,{name},editor,es"), coordinator
+    )
+
+    assert not check.ok and check.batch is None
+    assert len(check.rows) == 1
+    assert any("may not start with" in error for error in check.rows[0].errors)
+
+
+def test_a_name_with_a_hyphen_or_apostrophe_inside_is_fine(coordinator):
+    check = imports.import_check(
+        _csv("Saint-Étienne,France,municipality,jo@se.example,Jean-Luc O'Neil,editor,fr"), coordinator
+    )
+    assert check.ok, check.rows[0].errors
+
+
+def test_an_xlsx_that_expands_beyond_the_imports_own_limit_is_refused(coordinator, monkeypatch):
+    upload = _xlsx([["Cuenca", "Ecuador", "municipality", "ana@cuenca.example", "Ana", "editor", "es"]])
+    assert imports.MAX_EXPANDED_BYTES < 50 * imports.MAX_BYTES  # far under the evidence limit of ~500 MB
+    assert imports.import_check(upload, coordinator).ok
+
+    monkeypatch.setattr(imports, "MAX_EXPANDED_BYTES", 1000)  # a tiny workbook expands to a few kB
+    upload.seek(0)
+    check = imports.import_check(upload, coordinator)
+    assert "expand far beyond" in check.file_error and check.batch is None
+
+
+def test_two_confirmations_with_the_same_address_at_once_refuse_the_second_clearly(coordinator, monkeypatch):
+    """The other import commits between this one's check of the addresses and its insert: a WorkflowError, no 500."""
+    batch = imports.import_check(_csv(*GOOD_ROWS), coordinator).batch
+    bulk_create = Authority.objects.bulk_create
+
+    def the_other_import_wins(objs, *args, **kwargs):
+        UserFactory(username="ana@cuenca.example", email="ana@cuenca.example")
+        return bulk_create(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Authority.objects, "bulk_create", the_other_import_wins)
+    with pytest.raises(WorkflowError, match="have an account since the check"):
+        imports.import_apply(batch, coordinator)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PENDING
+    assert not Invitation.objects.exists() and not Mail.objects.exists()
+
+
+def _apply_queries(coordinator, n: int, prefix: str) -> int:
+    languages = ["es", "fr", "en"]
+    rows = [
+        f"{prefix} {k % 5},Ecuador,municipality,{prefix}{k}@example.org,P {k},editor,{languages[k % 3]}"
+        for k in range(n)
+    ]
+    batch = imports.import_check(_csv(*rows), coordinator).batch
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = imports.import_apply(batch, coordinator)
+    assert result.people == result.invitations == n
+    return len(queries)
+
+
+def test_the_confirmation_cost_does_not_grow_with_the_rows(coordinator):
+    assert _apply_queries(coordinator, 10, "small") == _apply_queries(coordinator, 40, "large")
+    assert Invitation.objects.count() == Mail.objects.count() == 50
+
+
+def test_each_imported_person_gets_their_own_link_in_their_own_language(coordinator):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    batch = imports.import_check(_csv(*GOOD_ROWS), coordinator).batch
+    imports.import_apply(batch, coordinator)
+
+    links = set()
+    for email, language in [("ana@cuenca.example", "es"), ("luis@cuenca.example", "es"), ("claire@lyon.example", "fr")]:
+        mail = Mail.objects.get(to=email)
+        with translation.override(language):
+            assert mail.subject == gettext("Coherence: you are invited to set your password")
+        links.add(re.search(r"/programme/invitations/\S+/", mail.body).group(0))
+        assert Invitation.objects.get(user__email=email).send_count == 1
+    assert len(links) == 3
+    assert "Lyon" in Mail.objects.get(to="claire@lyon.example").body
+
+
+def test_the_campaign_export_writes_a_formula_as_plain_text():
+    from programme import views
+
+    lines = list(views._csv_lines(["authority", "n"], [['=HYPERLINK("http://evil.example")', -3], ["+1", "@x"]]))
+    rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
+    assert rows[1:] == [['\'=HYPERLINK("http://evil.example")', "-3"], ["'+1", "'@x"]]

@@ -19,6 +19,7 @@ from assessments.models import Membership, Preference
 from assessments.services import WorkflowError
 from outbox.models import Mail
 from programme import invitations
+from programme.invitation_forms import InvitationForm
 from programme.models import Invitation
 from tests.factories import UserFactory
 from tests.world import make_city
@@ -57,20 +58,20 @@ def _set_password(client, path, password=PASSWORD):
 
 
 def test_an_approver_invites_a_person_without_a_password_with_their_role_and_language(quito):
-    invitation = _invite(quito.approver, quito.authority, "Ana@Example.org", role=Membership.Role.APPROVER)
+    invitation = _invite(quito.approver, quito.authority, "Ana@Example.org", role=Membership.Role.EDITOR)
 
     person = invitation.user
     assert person.username == person.email == "ana@example.org"
     assert person.get_full_name() == "Ana Pérez"
     assert not person.has_usable_password()
-    assert Membership.objects.get(user=person).role == Membership.Role.APPROVER
+    assert Membership.objects.get(user=person).role == Membership.Role.EDITOR
     assert Membership.objects.get(user=person).authority == quito.authority
     assert Preference.objects.get(user=person).language == "es"
     assert (invitation.invited_by, invitation.send_count, invitation.accepted_at) == (quito.approver, 1, None)
 
 
-def test_the_mail_goes_to_the_outbox_in_the_invitees_language(quito):
-    invitation = _invite(quito.approver, quito.authority, role=Membership.Role.APPROVER, language="es")
+def test_the_mail_goes_to_the_outbox_in_the_invitees_language(quito, coordinator):
+    invitation = _invite(coordinator, quito.authority, role=Membership.Role.APPROVER, language="es")
 
     mail = Mail.objects.get(to="ana@example.org")
     with translation.override("es"):
@@ -112,17 +113,68 @@ def test_invite_refuses_bad_input_and_writes_nothing(quito, email, role, languag
     assert not Mail.objects.exists()
 
 
-def test_invite_refuses_an_address_a_person_already_uses_and_says_so(quito):
+def test_invite_refuses_an_address_a_person_already_uses_and_tells_the_programme_team(quito, coordinator):
     UserFactory(username="ana", email="ana@example.org")
     with pytest.raises(WorkflowError, match=re.escape("ana@example.org is already the address of a person")):
-        _invite(quito.approver, quito.authority, "ANA@example.org")
+        _invite(coordinator, quito.authority, "ANA@example.org")
     assert not Invitation.objects.exists()
 
 
-def test_invite_refuses_an_address_used_as_a_log_in_name(quito):
+def test_invite_refuses_an_address_used_as_a_log_in_name(quito, coordinator):
     UserFactory(username="ana@example.org", email="")
     with pytest.raises(WorkflowError, match="already the address"):
-        _invite(quito.approver, quito.authority, "ana@example.org")
+        _invite(coordinator, quito.authority, "ana@example.org")
+
+
+NEUTRAL = "This address cannot be invited from here; ask the programme team."
+
+
+def test_an_approver_learns_nothing_of_which_addresses_have_an_account(quito):
+    """Whether the address is another city's person, a log-in name or taken at once: the same words."""
+    lima = make_city("lima")
+    lima.editor.email = "luz@lima.example"
+    lima.editor.save()
+    UserFactory(username="bea@example.org", email="")
+    for email in ("luz@lima.example", "bea@example.org"):
+        with pytest.raises(WorkflowError) as refused:
+            _invite(quito.approver, quito.authority, email.upper())
+        assert refused.value.messages == [NEUTRAL]
+    assert not Invitation.objects.exists()
+
+
+def test_an_approver_invites_editors_only(client, quito, coordinator):
+    with pytest.raises(WorkflowError, match="editors only"):
+        _invite(quito.approver, quito.authority, role=Membership.Role.APPROVER)
+    assert not User.objects.filter(email="ana@example.org").exists()
+    assert not Mail.objects.exists()
+    assert invitations.invitable_roles(quito.approver) == [Membership.Role.EDITOR]
+    assert set(invitations.invitable_roles(coordinator)) == {Membership.Role.EDITOR, Membership.Role.APPROVER}
+
+    form = InvitationForm(roles=invitations.invitable_roles(quito.approver))
+    assert [value for value, _label in form.fields["role"].choices] == [Membership.Role.EDITOR]
+    posted = InvitationForm(
+        {"email": "ana@example.org", "name": "Ana", "role": "approver", "language": "es"},
+        roles=invitations.invitable_roles(quito.approver),
+    )
+    assert not posted.is_valid() and "role" in posted.errors
+    assert [
+        v for v, _label in InvitationForm(roles=invitations.invitable_roles(coordinator)).fields["role"].choices
+    ] == [
+        Membership.Role.EDITOR,
+        Membership.Role.APPROVER,
+    ]
+
+
+def test_staff_and_superusers_are_never_invited(quito, coordinator):
+    for flag in ("is_staff", "is_superuser"):
+        staff = UserFactory(email=f"{flag}@example.org", **{flag: True})
+        staff.set_unusable_password()
+        staff.save()
+        with pytest.raises(WorkflowError, match="staff rights"):
+            invitations.invitation_send(user=staff, actor=coordinator)
+        with pytest.raises(WorkflowError, match="staff rights"):
+            invitations.invitations_send_many(users=[staff], actor=coordinator)
+    assert not Invitation.objects.exists() and not Mail.objects.exists()
 
 
 def test_only_approvers_of_the_authority_and_coordinators_may_invite(quito, reviewer, coordinator):
@@ -200,10 +252,11 @@ def test_a_used_link_gets_a_clear_page(client, quito):
 
     response = client.get(path)
 
-    assert response.status_code == 410
-    assert b"already been used" in response.content
+    assert response.status_code == 400  # the same page as a forged link: a used token no longer verifies
+    assert b"no longer works" in response.content and b"already set your password" in response.content
+    assert reverse("login").encode() in response.content
     assert reverse("password_reset").encode() in response.content
-    assert _set_password(client, path, "another-passphrase-for-ana-7").status_code == 410
+    assert _set_password(client, path, "another-passphrase-for-ana-7").status_code == 400
     assert User.objects.get(email="ana@example.org").check_password(PASSWORD)
 
 
@@ -257,7 +310,7 @@ def test_a_tampered_link_gets_a_clear_page(client, quito, how):
     response = client.get(path)
 
     assert response.status_code == 400
-    assert b"not valid" in response.content
+    assert b"no longer works" in response.content and b"has expired" not in response.content
     assert quito.approver.username.encode() not in response.content  # a forged link learns nothing
     assert _set_password(client, path).status_code == 400
     assert not User.objects.get(email="ana@example.org").has_usable_password()
@@ -343,7 +396,7 @@ def test_the_page_says_when_the_address_is_taken(client, quito):
     response = client.post(_page(), _form(email=quito.editor.email.upper()))
 
     assert response.status_code == 422
-    assert "is already the address of a person" in str(response.context["form"].non_field_errors())
+    assert NEUTRAL in str(response.context["form"].non_field_errors())
 
 
 def test_sending_again_from_the_page_makes_a_new_working_link(client, quito):
@@ -458,3 +511,42 @@ def test_an_invitation_is_not_sent_to_a_switched_off_account(quito):
     with pytest.raises(WorkflowError, match="switched off"):
         invitations.invitation_send(user=invitation.user, actor=quito.approver)
     assert Invitation.objects.get().send_count == 1
+
+
+def _refusal(response) -> tuple[int, str]:
+    """The status and the page's main content (the rest names the path, in the language switcher)."""
+    html = response.content.decode()
+    return response.status_code, html[html.index("<main") : html.index("</main>")]
+
+
+def test_a_refused_link_does_not_tell_whether_its_person_has_set_a_password(client, quito):
+    _invite(quito.approver, quito.authority, "ana@example.org")
+    _invite(quito.approver, quito.authority, "bea@example.org")
+    _set_password(client, _link("ana@example.org"))
+    client.logout()
+    ana_uid = _link("ana@example.org").split("/")[3]
+    bea_uid = _link("bea@example.org").split("/")[3]
+
+    for token in ["garbage", "1-x", "c0ffee-0123456789abcdef0123"]:
+        accepted = client.get(f"/programme/invitations/{ana_uid}/{token}/")
+        waiting = client.get(f"/programme/invitations/{bea_uid}/{token}/")
+        assert accepted.status_code == 400
+        assert _refusal(accepted) == _refusal(waiting)
+    used = client.get(_link("ana@example.org"))  # her genuine link, used
+    assert _refusal(used) == _refusal(client.get(f"/programme/invitations/{bea_uid}/garbage/"))
+    unknown = client.get(f"/programme/invitations/{urlsafe_base64_encode(b'999999')}/garbage/")
+    assert _refusal(unknown) == _refusal(used)
+
+
+def test_an_expired_link_of_a_person_who_has_set_a_password_is_not_called_expired(client, quito, monkeypatch):
+    _invite(quito.approver, quito.authority)
+    path = _link()
+    _set_password(client, path)
+    client.logout()
+    later = datetime.datetime.now() + datetime.timedelta(days=15)  # noqa: DTZ005 - the token generator's naive clock
+    monkeypatch.setattr(invitations.token_generator, "_now", lambda: later)
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert b"has expired" not in response.content and b"no longer works" in response.content

@@ -193,6 +193,7 @@ def test_opening_by_a_list_of_slugs_opens_exactly_those(signed_in, catalogue):
         ({"countries": ["Ecuador"], "kinds": ["province"]}, "No authority matches these filters."),
         ({"countries": ["Atlantis"]}, "Select a valid choice"),
         ({"countries": ["Ecuador"], "period": "next year"}, "Enter a valid value"),
+        ({"countries": ["Ecuador"], "period": "٢٠٢٧"}, "Enter a valid value"),  # Arabic-Indic digits: not 2027
     ],
 )
 def test_bad_input_is_a_form_error_and_nothing_is_written(signed_in, catalogue, overrides, error):
@@ -242,13 +243,15 @@ def test_the_board_shows_answered_shares_days_to_the_due_date_and_markers(signed
     assert html.count(">Overdue</span>") == 1
     assert html.count("skipped: had a round already") == 1
     assert reverse("campaign_extend", args=[rows["Lima"].pk]) in html
+    assert reverse("campaign_extend", args=[rows["Cuenca"].pk]) not in html  # skipped: not the campaign's round
     assert reverse("round_detail", args=[rows["Quito"].round_id]) in html
 
 
-def test_the_last_activity_is_the_latest_answer_or_status_event(signed_in, board, quito):
+def test_the_last_activity_is_the_latest_answer_or_change_of_status(signed_in, board, quito):
     quito_round = Round.objects.get(authority=quito.authority, period="2027")
     latest_save = quito_round.answers.order_by("-updated_at").first().updated_at
     later = latest_save + datetime.timedelta(hours=5)
+    quito_round.events.create(from_status=Round.Status.DRAFT, to_status=Round.Status.SUBMITTED, actor=quito.approver)
     StatusEvent.objects.filter(round=quito_round).update(at=later)
 
     rows = _rows(signed_in.get(reverse("campaign_board", args=[board.pk])))
@@ -257,6 +260,22 @@ def test_the_last_activity_is_the_latest_answer_or_status_event(signed_in, board
     StatusEvent.objects.filter(round=quito_round).update(at=latest_save - datetime.timedelta(days=1))
     rows = _rows(signed_in.get(reverse("campaign_board", args=[board.pk])))
     assert rows["Quito"].last_activity == latest_save
+
+
+def test_opening_the_round_or_moving_its_due_date_is_no_activity_of_the_authority(signed_in, board, coordinator, quito):
+    quito_round = Round.objects.get(authority=quito.authority, period="2027")
+    latest_save = quito_round.answers.order_by("-updated_at").first().updated_at
+    StatusEvent.objects.filter(round=quito_round).update(at=latest_save - datetime.timedelta(days=1))
+    for participant in Participant.objects.filter(campaign=board, authority__slug__in=["quito", "lima"]):
+        services.campaign_extend(participant=participant, actor=coordinator, due_date=TODAY() + datetime.timedelta(40))
+    assert StatusEvent.objects.filter(round=quito_round, at__gt=latest_save).exists()
+
+    rows = _rows(signed_in.get(reverse("campaign_board", args=[board.pk])))
+
+    assert rows["Quito"].last_activity == latest_save
+    assert rows["Lima"].last_activity is None  # opened and extended, never touched by Lima
+    lima_cell = signed_in.get(reverse("campaign_board", args=[board.pk]), {"country": "Peru"}).content.decode()
+    assert '<td data-label="Last activity">—</td>' in lima_cell
 
 
 @pytest.mark.parametrize(
@@ -441,3 +460,18 @@ def test_the_board_query_count_does_not_grow_with_the_authorities(signed_in, coo
             b"".join(signed_in.get(reverse("campaign_export", args=[campaign.pk])).streaming_content)
         counts.append((len(board_queries), len(csv_queries)))
     assert counts[0] == counts[1]
+
+
+def test_a_skipped_authority_cannot_be_extended_through_the_page(signed_in, board):
+    participant = Participant.objects.get(campaign=board, authority__slug="cuenca")
+    due_date = participant.round.due_date
+
+    response = signed_in.post(
+        reverse("campaign_extend", args=[participant.pk]),
+        {"due_date": (TODAY() + datetime.timedelta(days=5)).isoformat()},
+    )
+
+    assert response.status_code == 422
+    assert "This authority was skipped" in response.content.decode()
+    assert not Extension.objects.exists()
+    assert Round.objects.get(pk=participant.round_id).due_date == due_date

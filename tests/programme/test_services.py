@@ -248,14 +248,35 @@ def test_extending_a_closed_campaign_is_refused_with_nothing_written(campaign, c
     assert written() == before
 
 
-def test_extending_a_validated_round_is_refused_with_nothing_written(coordinator, catalogue, quito, validated):
-    campaign, _participants = open_campaign(coordinator, [quito.authority], catalogue, period=validated.period)
+def test_extending_a_validated_round_is_refused_with_nothing_written(campaign, coordinator, quito):
+    Round.objects.filter(pk=quito_in(campaign, quito).round_id).update(
+        status=Round.Status.VALIDATED, validated_at=timezone.now()
+    )
     before = written()
 
     with pytest.raises(WorkflowError, match="validated"):
         campaign_extend(participant=quito_in(campaign, quito), actor=coordinator, due_date=in_days(200))
 
     assert written() == before
+
+
+@pytest.mark.parametrize("by", ["hand", "another campaign"])
+def test_extending_a_skipped_authority_is_refused_with_nothing_written(coordinator, catalogue, quito, draft, by):
+    if by == "another campaign":
+        Round.objects.filter(pk=draft.pk).delete()
+        _first, (first,) = open_campaign(coordinator, [quito.authority], catalogue, period=draft.period, name="First")
+        draft = first.round
+    campaign, _participants = open_campaign(coordinator, [quito.authority], catalogue, period=draft.period)
+    participant = quito_in(campaign, quito)
+    assert (participant.opened, participant.round_id) == (False, draft.pk)
+    due_date = Round.objects.get(pk=draft.pk).due_date
+    before = written()
+
+    with pytest.raises(WorkflowError, match="skipped"):
+        campaign_extend(participant=participant, actor=coordinator, due_date=in_days(200))
+
+    assert written() == before
+    assert Round.objects.get(pk=draft.pk).due_date == due_date
 
 
 @pytest.mark.parametrize("days, message", [(-1, "past"), (None, "already due")], ids=["past-date", "unchanged-date"])
