@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Test processes (pytest-xdist): one per core; the tests that run real processes share one of them.
+# Test processes (pytest-xdist): one per core; then the tests that start real processes, one after another.
 TEST_WORKERS ?= auto
 # Babel compiles the message catalogues (pure Python: no GNU gettext needed); like msgfmt, it leaves
 # out fuzzy and untranslated entries, and it fails on a translation whose placeholders differ.
@@ -37,7 +37,8 @@ test: $(STAMP) var
 	$(COMPILE_MESSAGES)
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not processes" --durations=10
+	$(VENV)/bin/pytest -m processes --durations=10
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -26,9 +26,11 @@ from tests.factories import UserFactory
 from tests.processes import free_port
 from tests.world import City, answer_everything, make_city
 
-# `make test` spreads the suite over the machine's cores (pytest-xdist, one test database per worker). The tests
-# that run real processes (a Celery worker, a redis-server, Chromium against the live server) go to one worker, one
-# after another: they share the broker's queues and the machine's ports. Each worker keeps its cache in a Redis
+# `make test` spreads the suite over the machine's cores (pytest-xdist, one test database per worker), then runs
+# the tests that start real processes (a Celery worker, a redis-server, Chromium against the live server; marked
+# `processes` here) one after another in a session of their own: they share the broker's queues and the machine's
+# ports, and a real worker's test must not inherit what other tests left in the process. Under xdist alone they
+# still go to one worker. Each worker keeps its cache in a Redis
 # database of its own (tests empty the cache), below the one REDIS_URL names.
 PROCESS_FIXTURES = {"start_worker", "worker", "broker", "browser", "live_server", "static_root", "sqlite_server"}
 PROCESS_MARKERS = {"browser", "real_worker"}
@@ -51,6 +53,7 @@ def pytest_collection_modifyitems(config, items):
         if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or PROCESS_MARKERS & {
             marker.name for marker in item.iter_markers()
         }:
+            item.add_marker(pytest.mark.processes)
             item.add_marker(pytest.mark.xdist_group("processes"))
         elif "seeded" in getattr(item, "fixturenames", ()):  # tests/demo: one seed_demo run for all of them
             item.add_marker(pytest.mark.xdist_group("demo"))
