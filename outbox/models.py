@@ -27,6 +27,9 @@ class Mail(models.Model):
     from_email = models.CharField(_("from"), max_length=254)
     subject = models.TextField(_("subject"))
     body = models.TextField(_("body"))
+    html = models.TextField(
+        _("HTML body"), blank=True, help_text=_("The same as the body, in HTML; empty for a text-only mail.")
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,18 +25,33 @@ logger = logging.getLogger(__name__)
 SMTP_TIMEOUT = 10  # seconds, unless EMAIL_TIMEOUT says otherwise: a hung mail server must not hang a worker
 
 
+@dataclass(frozen=True)
+class Message:
+    """One mail to one person: plain text, and the same in HTML when ``html`` is given."""
+
+    to: str
+    subject: str
+    body: str
+    html: str = ""
+
+
 @transaction.atomic
-def mail_queue(*, subject: str, body: str, recipients: Iterable[str], from_email: str = "") -> list[Mail]:
-    """Write one mail per recipient in the current transaction; they are sent once it commits."""
+def mails_queue(messages: Iterable[Message], *, from_email: str = "") -> list[Mail]:
+    """Write each message in the current transaction (one query); they are sent once it commits."""
     from .tasks import send_mails
 
+    sender = from_email or settings.DEFAULT_FROM_EMAIL
     mails = Mail.objects.bulk_create(
-        Mail(to=to, subject=subject, body=body, from_email=from_email or settings.DEFAULT_FROM_EMAIL)
-        for to in recipients
+        Mail(to=m.to, subject=m.subject, body=m.body, html=m.html, from_email=sender) for m in messages
     )
     if mails:
         publish_on_commit(send_mails, [mail.pk for mail in mails])
     return mails
+
+
+def mail_queue(*, subject: str, body: str, recipients: Iterable[str], from_email: str = "") -> list[Mail]:
+    """Write the same mail to each recipient; they are sent once the transaction commits."""
+    return mails_queue((Message(to, subject, body) for to in recipients), from_email=from_email)
 
 
 def mail_send(*, ids: Iterable[int]) -> bool:
@@ -69,7 +85,11 @@ def mail_send_due() -> bool:
 
 
 def _message(mail: Mail) -> EmailMessage:
-    return EmailMessage(subject=mail.subject, body=mail.body, from_email=mail.from_email, to=[mail.to])
+    if not mail.html:
+        return EmailMessage(subject=mail.subject, body=mail.body, from_email=mail.from_email, to=[mail.to])
+    message = EmailMultiAlternatives(subject=mail.subject, body=mail.body, from_email=mail.from_email, to=[mail.to])
+    message.attach_alternative(mail.html, "text/html")
+    return message
 
 
 def _refused(mail: Mail, error: Exception) -> None:

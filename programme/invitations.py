@@ -31,10 +31,7 @@ from django.utils.translation import gettext as _
 from assessments import access
 from assessments.models import Authority, Membership, Preference
 from assessments.services import WorkflowError
-from coherence_site.celery import publish_on_commit
-from outbox.models import Mail
-from outbox.services import mail_queue
-from outbox.tasks import send_mails
+from outbox.services import Message, mail_queue, mails_queue
 
 from .models import Invitation
 from .services import can_run_campaigns
@@ -209,7 +206,7 @@ def invitations_send_many(*, users, actor) -> list[Invitation]:
     created = Invitation.objects.bulk_create(
         Invitation(user=user, invited_by=actor, last_sent_at=now) for user in people
     )
-    languages = dict(Preference.objects.filter(user__in=pks).values_list("user", "language"))
+    languages = Preference.objects.languages(pks)
     memberships: dict[int, list[Membership]] = {}
     for membership in (
         Membership.objects.filter(user__in=pks).select_related("authority").order_by("authority__name", "pk")
@@ -222,13 +219,11 @@ def invitations_send_many(*, users, actor) -> list[Invitation]:
             invitation,
             user,
             actor,
-            language=languages.get(user.pk) or settings.LANGUAGE_CODE,
+            language=languages[user.pk],
             memberships=memberships.get(user.pk, []),
         )
-        mails.append(Mail(to=user.email, subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL))
-    # outbox.services.mail_queue writes one subject and body for all its recipients; each link here is personal.
-    mails = Mail.objects.bulk_create(mails)
-    publish_on_commit(send_mails, [mail.pk for mail in mails])
+        mails.append(Message(user.email, subject, body))
+    mails_queue(mails)  # each link is personal: one message per person, written in one query
     return created
 
 
@@ -300,8 +295,7 @@ def invitation_link(user) -> str:
 
 def user_language(user) -> str:
     """The person's chosen language, else the site's."""
-    language = Preference.objects.filter(user=user).values_list("language", flat=True).first()
-    return language or settings.LANGUAGE_CODE
+    return Preference.objects.languages([user.pk])[user.pk]
 
 
 def _render(invitation: Invitation, user, actor, *, language: str, memberships) -> tuple[str, str]:

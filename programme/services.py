@@ -63,6 +63,7 @@ def campaign_open(
         due_date=due_date,
         version=version,
         note=_("Opened by the campaign “%(name)s”") % {"name": name},
+        message=message,
     )
     participants = Participant.objects.bulk_create(
         [Participant(campaign=campaign, authority_id=r.authority_id, round=r, opened=True) for r in result.opened]
