@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # System libraries:
 # - WeasyPrint 70: Pango (+ FreeType backend), HarfBuzz subsetting, fonts, MIME database
 # - chromium: headless browser that kaleido drives to export Plotly charts as SVG
+# - postgresql-client: pg_dump and pg_restore (15) for `manage.py backup` / `restore`
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -21,6 +22,7 @@ RUN apt-get update \
         fonts-dejavu-core \
         shared-mime-info \
         chromium \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # Unprivileged runtime user with a writable home (fontconfig and Chromium keep caches there).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import zipfile
 from collections.abc import Callable
@@ -14,10 +15,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
+
+try:  # the S3 backend's errors (django-storages over boto3), when it is installed
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover - boto3 is in requirements.txt
+    BotoCoreError = ClientError = OSError
+
+logger = logging.getLogger(__name__)
+
+# What a storage backend raises when it cannot keep or give back a file: the disk's OSError (full, read-only),
+# the bucket's ClientError (refused, missing bucket) and BotoCoreError (the endpoint does not answer).
+STORAGE_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError)
 
 # File type → (extensions allowed for it, Content-Type to send it with).
 ALLOWED = {
@@ -51,6 +63,18 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 2000  # pixels, each way
 LOGO_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg"}  # MPO: a camera's JPEG with extra frames
 LOGO_CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+
+
+class StorageUnavailable(ValidationError):
+    """The file store refused to keep a file (a bucket refusing writes, an endpoint that does not answer, a full disk).
+
+    A ValidationError, so that a view shows it as the form's error; nothing was recorded with the file.
+    """
+
+    def __init__(self):
+        super().__init__(
+            _("The file could not be stored: the file store is unavailable. Nothing was saved; try again later.")
+        )
 
 
 class SuspiciousArchive(Exception):
@@ -158,9 +182,18 @@ def _check_logo_size(width: int, height: int) -> None:
 
 
 def data_uri(stored, content_type: str) -> str:
-    """A stored file as a ``data:`` URI, for a small image shown on a page (CSP allows ``data:`` images)."""
-    with stored.open("rb") as handle:
-        return f"data:{content_type};base64,{base64.b64encode(handle.read()).decode('ascii')}"
+    """A stored file as a ``data:`` URI, for a small image shown on a page (CSP allows ``data:`` images).
+
+    FileNotFoundError when storage lost the file or does not answer (the page goes without the image).
+    """
+    try:
+        with stored.open("rb") as handle:
+            return f"data:{content_type};base64,{base64.b64encode(handle.read()).decode('ascii')}"
+    except FileNotFoundError:
+        raise
+    except STORAGE_ERRORS as error:
+        logger.warning("The file store did not give %s: %s", stored.name, error)
+        raise FileNotFoundError(stored.name) from error
 
 
 def _office_type(stream: IO[bytes]) -> str | None:
@@ -235,11 +268,15 @@ def save_with_upload(instance, field_name: str, upload, *, then: Callable[[], An
 
     The upload's name (its last FILENAME_MAX characters) goes to ``instance.filename``. If the row is
     not written, or ``then`` (what must succeed with it, run after the save) fails, the stored file is
-    deleted and the error raised again.
+    deleted and the error raised again. A store that refuses the file raises StorageUnavailable before any row is written.
     """
     if upload:
         instance.filename = upload.name[-FILENAME_MAX:]
-        getattr(instance, field_name).save(upload.name, upload, save=False)
+        try:
+            getattr(instance, field_name).save(upload.name, upload, save=False)
+        except STORAGE_ERRORS as error:
+            logger.error("The file store refused %s.%s: %s", type(instance).__name__, field_name, error)
+            raise StorageUnavailable from error
     try:
         instance.save()
         if then is not None:
@@ -247,7 +284,10 @@ def save_with_upload(instance, field_name: str, upload, *, then: Callable[[], An
     except Exception:
         stored = getattr(instance, field_name)
         if stored:  # keep no orphan file when the record is not written
-            stored.delete(save=False)
+            try:
+                stored.delete(save=False)
+            except STORAGE_ERRORS:
+                logger.exception("An orphan file is left in storage: %s", stored.name)
         raise
 
 
@@ -258,12 +298,34 @@ def delete_files_on_commit(*fieldfiles: FieldFile) -> None:
         transaction.on_commit(lambda: [fieldfile.delete(save=False) for fieldfile in stored])
 
 
-def file_response(fieldfile: FieldFile, filename: str) -> FileResponse:
-    """Send a stored file as an attachment named ``filename``; Http404 if there is none or storage lost it."""
+def file_response(
+    fieldfile: FieldFile, filename: str, *, content_type: str | None = None, as_attachment: bool = True
+) -> HttpResponse:
+    """Stream a stored file (as an attachment named ``filename``); Http404 if there is none or storage lost it.
+
+    The caller has checked that the reader may have it. The file comes through this process, from the disk or
+    the bucket (an S3File spools it to a temporary file), never by a link to the bucket: the bucket stays private.
+    A store that does not answer gives a 503 that says so, not a server error.
+    """
     if not fieldfile:
         raise Http404
     try:
         handle = fieldfile.open("rb")
+        # FileResponse reads the size (for Content-Length) now, which fetches the object from a bucket.
+        return FileResponse(
+            handle,
+            as_attachment=as_attachment,
+            filename=filename,
+            content_type=content_type or content_type_for(filename),
+        )
     except FileNotFoundError as missing:
         raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type_for(filename))
+    except STORAGE_ERRORS as error:
+        logger.error("The file store did not give %s: %s", fieldfile.name, error)
+        fieldfile.close()
+        return HttpResponse(
+            _("The file store is unavailable; try again later."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "60"},
+        )

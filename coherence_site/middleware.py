@@ -1,8 +1,10 @@
-"""Site-wide request and response rules: body size, caching of private pages, browser features."""
+"""Site-wide request and response rules: request ids, body size, caching of private pages, browser features."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -10,7 +12,10 @@ from django.utils.translation import gettext as _
 
 from participation import public_views
 
+from . import logs
 from .http import back_url, declared_body_size, request_body_limit
+
+REQUEST_ID_HEADER = "X-Request-ID"
 
 # The app uses none of these browser features; deny them to the page and to anything it embeds.
 PERMISSIONS_POLICY = ", ".join(
@@ -49,6 +54,31 @@ PERMISSIONS_POLICY = ", ".join(
         "xr-spatial-tracking",
     )
 )
+
+
+class RequestIdMiddleware:
+    """Give each request an id: the proxy's X-Request-ID when it sent a valid one, else a new UUID.
+
+    First in MIDDLEWARE, so that every log record of the request (a refused host, a redirect, a traceback)
+    carries it (``logs.RequestIdFilter``); the response returns it in X-Request-ID, where gunicorn's access
+    log finds it. It stays set until the response is closed: a streamed download logs with it too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = logs.new_request_id(request.headers.get(REQUEST_ID_HEADER))
+        logs.request_id.set(request.request_id)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+@receiver(request_finished, dispatch_uid="coherence_site.middleware.forget_request_id")
+def _forget_request_id(**kwargs) -> None:
+    """The response is closed: what this thread logs next belongs to no request."""
+    logs.request_id.set(None)
 
 
 class ResponseHeadersMiddleware:

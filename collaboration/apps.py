@@ -14,6 +14,7 @@ class CollaborationConfig(AppConfig):
         # seed_demo adds the demo assignments.
         from assessments import slots
 
-        from . import assignment_panels, demo, workbook_panels  # noqa: F401
+        from . import assignment_panels, demo, export, workbook_panels  # noqa: F401
 
         slots.DEMO_DATA.register(demo.seed, order=80)
+        slots.EXPORT.register(export.collaboration_export, order=40)

@@ -14,7 +14,8 @@ class ParticipationConfig(AppConfig):
         # evidence counts consultations, panels fill the pages, api the round detail and each answer.
         from assessments import slots
 
-        from . import api, demo, evidence, panels, survey_panels  # noqa: F401
+        from . import api, demo, evidence, export, panels, survey_panels  # noqa: F401
 
         slots.OTHER_EVIDENCE.register(evidence.consulted_indicators)
         slots.DEMO_DATA.register(demo.seed)
+        slots.EXPORT.register(export.participation_export, order=30)

@@ -14,6 +14,7 @@ class PlansConfig(AppConfig):
         # panels fills the pages, api the round detail's "actions"; seed_demo adds the demo plans.
         from assessments import slots
 
-        from . import api, demo, panels  # noqa: F401
+        from . import api, demo, export, panels  # noqa: F401
 
         slots.DEMO_DATA.register(demo.seed)
+        slots.EXPORT.register(export.plan_export, order=20)

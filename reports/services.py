@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 
 from assessments.models import Authority, Round
+from assessments.uploads import STORAGE_ERRORS
 from coherence_site.celery import publish_on_commit
 
 from .context import fingerprint, report_context, report_facts
@@ -51,6 +52,10 @@ LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # in every language whatever the catalogue says.
 BRIEF_LIMITS = {"title": 200, "suggestion": 400, "example": 320, "place": 60}
 BRIEF_EXAMPLES = 1
+
+
+class ReportNotStored(Exception):
+    """The file store refused the rendered document (a bucket refusing writes, an endpoint that does not answer)."""
 
 
 def document_fingerprint(report_fingerprint: str, kind: str) -> str:
@@ -166,7 +171,7 @@ def _job_for(subject: dict, current: str, user) -> ReportJob:
     """
     jobs = ReportJob.objects.filter(**subject)
     reusable = jobs.filter(status=ReportJob.Status.DONE, fingerprint=current).exclude(file="").first()
-    if reusable and reusable.file.storage.exists(reusable.file.name):
+    if reusable and _still_stored(reusable):
         return reusable
     in_flight = jobs.in_flight().first()
     if in_flight:
@@ -180,6 +185,15 @@ def _job_for(subject: dict, current: str, user) -> ReportJob:
         return ReportJob.objects.in_flight().get(**subject)
     _send(job)
     return job
+
+
+def _still_stored(job: ReportJob) -> bool:
+    """Whether a done job's file is still in storage; a store that does not answer now is taken to still have it."""
+    try:
+        return job.file.storage.exists(job.file.name)
+    except STORAGE_ERRORS:  # the download will say the store is unavailable; a render now could not be stored
+        logger.warning("The file store did not answer about report job %s", job.pk, exc_info=True)
+        return True
 
 
 def public_report(round: Round, *, kind: str, language: str) -> ReportJob:
@@ -286,7 +300,12 @@ def report_render(*, job: ReportJob, resume: bool = False) -> ReportJob:
             content, inputs_fingerprint = render_document(job.round, job.language, job.kind, public=public)
     with transaction.atomic():
         job.fingerprint = inputs_fingerprint
-        job.file.save(f"{job.pk}.{job.extension}", ContentFile(content), save=False)
+        try:
+            job.file.save(f"{job.pk}.{job.extension}", ContentFile(content), save=False)
+        except STORAGE_ERRORS as error:  # the task fails the job with this detail (no storage address in it)
+            raise ReportNotStored(
+                f"The report could not be stored: the file store refused it ({type(error).__name__})."
+            ) from error
         job.status, job.finished_at, job.error = ReportJob.Status.DONE, timezone.now(), ""
         job.save(update_fields=["fingerprint", "file", "status", "finished_at", "error"])
     return job

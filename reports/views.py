@@ -7,13 +7,14 @@ a section that loads ``report_panel``, and links to it as a page of its own for 
 from django.conf import settings
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from assessments.access import Capability, access_round, require
 from assessments.models import Round
+from assessments.uploads import file_response
 
 from . import services
 from .models import ReportJob
@@ -94,19 +95,17 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     return serve_job_file(job)
 
 
-def serve_job_file(job: ReportJob) -> FileResponse:
+def serve_job_file(job: ReportJob) -> HttpResponse:
     """Stream a done job's file as an attachment with its content type; 404 when the file is gone.
+
+    Streamed from storage through this process (``file_response``), never by a link to the bucket.
 
     The caller has checked that the reader may have it (``report_download``; a public profile for a
     published round). ``job.round.authority`` is read for the file's name.
     """
     if job.status != ReportJob.Status.DONE or not job.file:
         raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=job.download_name(), content_type=job.content_type)
+    return file_response(job.file, job.download_name(), content_type=job.content_type)
 
 
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,6 +14,7 @@ class TerritoriesConfig(AppConfig):
         # the *_panels modules fill the pages, api the answers' counterpart level; seed_demo adds the demo territories.
         from assessments import slots
 
-        from . import api, counterpart_panels, demo, partnership_panels, region_panels  # noqa: F401
+        from . import api, counterpart_panels, demo, export, partnership_panels, region_panels  # noqa: F401
 
         slots.DEMO_DATA.register(demo.seed, order=50)  # first: the other apps then find its municipalities
+        slots.EXPORT.register(export.territories_export, order=50)
