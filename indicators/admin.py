@@ -11,8 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from . import services
@@ -95,13 +97,24 @@ class DimensionInline(DraftOnlyMixin, admin.TabularInline):
         return False  # dimensions are added on their own page, with all their texts
 
 
+class CatalogueVersionForm(forms.ModelForm):
+    """Retired indicators are chosen among those of the edition the version is based on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "retired" in self.fields:
+            based_on = self.instance.based_on_id if self.instance.pk else None
+            self.fields["retired"].queryset = Indicator.objects.filter(version_id=based_on).in_catalogue_order()
+
+
 @admin.register(CatalogueVersion)
 class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
+    form = CatalogueVersionForm
     list_display = ["framework", "number", "label", "status", "published_at", "based_on"]
     list_filter = ["framework", "status"]
     search_fields = ["label", "framework__slug"]
     ordering = ["framework", "-number"]
-    readonly_fields = ["status", "published_at", "based_on", "created_at"]
+    readonly_fields = ["status", "published_at", "based_on", "created_at", "publishing_check"]
     inlines = [DimensionInline]
     actions = ["make_draft", "publish", "retire", "export_json", "export_xlsx"]
     change_list_template = "admin/indicators/catalogueversion/change_list.html"
@@ -154,6 +167,16 @@ class CatalogueVersionAdmin(DraftOnlyMixin, TranslationAdmin):
             "problems": problems,
         }
         return TemplateResponse(request, "admin/indicators/catalogueversion/import.html", context)
+
+    @admin.display(description=_("Before publishing"))
+    def publishing_check(self, obj: CatalogueVersion | None) -> str:
+        """What publishing would refuse, the crosswalk's gaps among it, shown on the draft's page."""
+        if obj is None or not obj.pk or not obj.is_editable:
+            return "-"
+        problems = services.version_problems(obj)
+        if not problems:
+            return gettext("Nothing missing: this draft can be published.")
+        return format_html_join(mark_safe("<br>"), "{}", ((problem,) for problem in problems))
 
     @admin.action(description=_("New draft from this version"))
     def make_draft(self, request, queryset):
@@ -261,7 +284,7 @@ class ResourceInline(DraftOnlyMixin, TranslationStackedInline):
 
 
 class IndicatorForm(forms.ModelForm):
-    """The admin supplies the model and fields; this form adds the per-version code check."""
+    """The admin supplies the model and fields; this form adds the per-version code and crosswalk checks."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,6 +292,14 @@ class IndicatorForm(forms.ModelForm):
             self.fields["dimension"].queryset = Dimension.objects.filter(
                 version__status=CatalogueVersion.Status.DRAFT
             ).select_related("version")
+        # Predecessors come from the edition the draft is based on (from any earlier one until the
+        # dimension, hence the version, is chosen; clean() then checks).
+        based_on = self.instance.version.based_on_id if self.instance.pk else None
+        earlier = Indicator.objects.exclude(version__status=CatalogueVersion.Status.DRAFT)
+        earlier = (earlier.filter(version_id=based_on) if based_on else earlier).select_related("version")
+        for name in ("derived_from", "merged_from"):
+            if name in self.fields:
+                self.fields[name].queryset = earlier.in_catalogue_order()
 
     def clean(self):
         cleaned = super().clean()
@@ -278,20 +309,36 @@ class IndicatorForm(forms.ModelForm):
             clash = Indicator.objects.filter(version=dimension.version, code=code).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("code", _("Another indicator of this version already has this code."))
+        if dimension and "crosswalk" in self.fields:
+            self._clean_crosswalk(dimension.version, cleaned)
         return cleaned
+
+    def _clean_crosswalk(self, version: CatalogueVersion, cleaned: dict) -> None:
+        kind = cleaned.get("crosswalk") or ""
+        derived_from, merged_from = cleaned.get("derived_from"), list(cleaned.get("merged_from") or [])
+        if kind == Indicator.Crosswalk.MERGED and derived_from:
+            self.add_error("derived_from", _("A merged indicator lists its predecessors under “merged from”."))
+        elif kind != Indicator.Crosswalk.MERGED and merged_from:
+            self.add_error("merged_from", _("Only a merged indicator continues several indicators."))
+        else:
+            predecessors = merged_from if kind == Indicator.Crosswalk.MERGED else [p for p in [derived_from] if p]
+            for problem in services.indicator_crosswalk_problems(
+                indicator=self.instance, version=version, kind=kind, predecessors=predecessors
+            ):
+                self.add_error("crosswalk", problem)
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(DraftOnlyMixin, TranslationAdmin):
     form = IndicatorForm
     exclude = ["version"]
-    list_display = ["code", "question", "dimension", "version", "weight", "na_allowed", "mirrored"]
-    list_filter = ["version", "dimension__code", "na_allowed", "mirrored"]
+    list_display = ["code", "question", "dimension", "version", "crosswalk", "weight", "na_allowed", "mirrored"]
+    list_filter = ["version", "dimension__code", "crosswalk", "na_allowed", "mirrored"]
     search_fields = ["code", "question", "public_question", "guidance"]
     ordering = ["version", "dimension__order", "order"]
     list_select_related = ["dimension", "version__framework"]
-    # A plain multiple select: Django's filter_horizontal widget puts aria-label where ARIA forbids it.
-    raw_id_fields = ["derived_from"]
+    # Plain selects, limited to the edition the draft is based on (IndicatorForm): Django's
+    # filter_horizontal widget puts aria-label where ARIA forbids it.
     inlines = [ExampleInline, ResourceInline]
 
     def save_model(self, request, obj, form, change):

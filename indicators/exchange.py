@@ -19,8 +19,9 @@ from django.core.validators import URLValidator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .crosswalk import MERGED, NEW, SAME, SPLIT, Entry
 from .models import CatalogueVersion, Dimension, SdgTarget
-from .rules import HIGHEST_LEVEL, JUSTIFICATION_FROM_LEVEL, LEVELS, LOWEST_LEVEL
+from .rules import HIGHEST_LEVEL, JUSTIFICATION_FROM_LEVEL, LEVELS, LOWEST_LEVEL, CrosswalkKind
 
 FORMAT = "coherence-catalogue/1"
 LANGS = [code for code, _name in settings.LANGUAGES]
@@ -60,6 +61,7 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
         "indicators__examples",
         "indicators__resources",
         "indicators__derived_from",
+        "indicators__merged_from",
     )
     targets: dict[str, Any] = {}
     doc_dimensions = []
@@ -85,7 +87,8 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
                     "sdg_targets": sorted((t.code for t in indicator.sdg_targets.all()), key=_sdg_key),
                     "examples": [{"place": e.place, "text": _texts(e, "text")} for e in indicator.examples.all()],
                     "resources": [{"title": _texts(r, "title"), "url": r.url} for r in indicator.resources.all()],
-                    "derived_from": indicator.derived_from.code if indicator.derived_from else None,
+                    "crosswalk": indicator.crosswalk or None,
+                    "derived_from": [predecessor.code for predecessor in indicator.predecessors],
                 }
             )
         doc_dimensions.append(
@@ -106,6 +109,7 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
             "number": version.number,
             "label": _texts(version, "label"),
             "based_on": version.based_on.number if version.based_on else None,
+            "retired": sorted(version.retired.values_list("code", flat=True)),
         },
         "sdg_targets": [
             {"code": code, "title": _texts(targets[code], "title")} for code in sorted(targets, key=_sdg_key)
@@ -116,6 +120,42 @@ def version_document(version: CatalogueVersion) -> dict[str, Any]:
 
 def _sdg_key(code: str) -> str:
     return SdgTarget.sort_key_for(code)
+
+
+def _codes(value: Any) -> list[str]:
+    """``derived_from`` or ``retired`` as a list of codes: files may give one code, a list, or nothing."""
+    if value in (None, ""):
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def document_crosswalk(doc: dict[str, Any]) -> tuple[list[Entry], list[str]]:
+    """The crosswalk a checked document records: each indicator's entry, and the retired codes.
+
+    A document without ``crosswalk`` kinds (written before they existed) reads as the migration
+    reads the database: in a version based on another, one predecessor is "same" (or "split" when
+    several indicators name it), several are "merged", none is "new"; a first edition has none.
+    """
+    based = doc["version"].get("based_on") is not None
+    indicators = [ind for dim in doc["dimensions"] for ind in dim["indicators"]]
+    named = [
+        code for ind in indicators if len(_codes(ind.get("derived_from"))) == 1 for code in _codes(ind["derived_from"])
+    ]
+
+    def kind(ind: dict[str, Any]) -> str:
+        if ind.get("crosswalk"):
+            return ind["crosswalk"]
+        predecessors = _codes(ind.get("derived_from"))
+        if not based:
+            return ""
+        if not predecessors:
+            return NEW
+        if len(predecessors) > 1:
+            return MERGED
+        return SPLIT if named.count(predecessors[0]) > 1 else SAME
+
+    entries = [Entry(ind["code"], kind(ind), tuple(_codes(ind.get("derived_from")))) for ind in indicators]
+    return entries, _codes(doc["version"].get("retired"))
 
 
 # --- checking a document -------------------------------------------------------------------
@@ -172,6 +212,15 @@ class _Checker:
         if not isinstance(value, bool):
             self.add(where, _("must be true or false"))
 
+    def codes(self, where: str, value: Any) -> None:
+        """Check an optional list of indicator codes (one code alone, or nothing, is allowed too)."""
+        if value is None or isinstance(value, str):
+            return
+        if not isinstance(value, list) or not all(isinstance(code, str) and code.strip() for code in value):
+            self.add(where, _("must be a list of indicator codes"))
+        elif len(set(value)) != len(value):
+            self.add(where, _("names an indicator twice"))
+
 
 def _where(item: dict[str, Any], fallback: str) -> str:
     return item.get("_where") or fallback
@@ -197,6 +246,7 @@ def check_document(doc: Any) -> list[Problem]:
         c.text("version.label", version.get("label"), 200)
         if version.get("based_on") is not None:
             c.integer("version.based_on", version.get("based_on"), 1, 10_000)
+        c.codes("version.retired", version.get("retired"))
     else:
         c.add("version", _("is missing"))
 
@@ -321,9 +371,13 @@ def _check_indicator(
                 raise ValidationError("too long")
         except (ValidationError, TypeError):
             c.add(f"{rwhere} url", _("“%(url)s” is not an http(s) address") % {"url": url})
-    derived = indicator.get("derived_from")
-    if derived is not None and not isinstance(derived, str):
-        c.add(f"{where} derived_from", _("must be an indicator code or empty"))
+    c.codes(f"{where} derived_from", indicator.get("derived_from"))
+    kind = indicator.get("crosswalk")
+    if kind is not None and kind not in CrosswalkKind.values:  # optional: older files have none
+        c.add(
+            f"{where} crosswalk",
+            _("must be one of %(kinds)s, or empty") % {"kinds": ", ".join((SAME, SPLIT, MERGED, NEW))},
+        )
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -352,13 +406,16 @@ SHEETS = {
         "justification_from_level",
         "mirrored",
         "sdg_targets",
+        "crosswalk",
         "derived_from",
     ],
     "examples": ["indicator", "place", *[f"text_{lang}" for lang in LANGS]],
     "resources": ["indicator", "url", *[f"title_{lang}" for lang in LANGS]],
 }
 # Columns a workbook may lack: it was written before they existed, and they may stay blank.
-OPTIONAL_COLUMNS = frozenset({*(f"public_question_{lang}" for lang in LANGS), "mirrored", "justification_from_level"})
+OPTIONAL_COLUMNS = frozenset(
+    {*(f"public_question_{lang}" for lang in LANGS), "mirrored", "justification_from_level", "crosswalk"}
+)
 
 
 def _flat(texts: dict[str, str]) -> list[str]:
@@ -381,6 +438,7 @@ def document_to_xlsx(doc: dict[str, Any]) -> bytes:
         rows.append([f"framework_name_{lang}", doc["framework"]["name"].get(lang, "")])
     rows.append(["version_number", doc["version"]["number"]])
     rows.append(["version_based_on", doc["version"].get("based_on")])
+    rows.append(["version_retired", ", ".join(_codes(doc["version"].get("retired")))])
     for lang in LANGS:
         rows.append([f"version_label_{lang}", doc["version"]["label"].get(lang, "")])
     for target in doc["sdg_targets"]:
@@ -413,7 +471,8 @@ def document_to_xlsx(doc: dict[str, Any]) -> bytes:
                     ind.get("justification_from_level", JUSTIFICATION_FROM_LEVEL),
                     ind.get("mirrored", False),
                     ", ".join(ind["sdg_targets"]),
-                    ind["derived_from"],
+                    ind.get("crosswalk") or "",
+                    ", ".join(_codes(ind.get("derived_from"))),
                 ]
             )
             for example in ind["examples"]:
@@ -445,6 +504,11 @@ def _bool(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
         return bool(value)
     return value
+
+
+def _split(value: Any) -> list[str]:
+    """A cell of comma-separated codes as a list (an empty cell: none)."""
+    return [code.strip() for code in str(value or "").split(",") if code.strip()]
 
 
 def xlsx_to_document(data: bytes) -> dict[str, Any]:
@@ -515,10 +579,12 @@ def xlsx_to_document(data: bytes) -> dict[str, Any]:
                 else JUSTIFICATION_FROM_LEVEL,
                 # A blank cell (or an older workbook without the column) means not mirrored.
                 "mirrored": _bool(row.get("mirrored")) if row.get("mirrored") not in (None, "") else False,
-                "sdg_targets": [c.strip() for c in str(row["sdg_targets"]).split(",") if c.strip()],
+                "sdg_targets": _split(row["sdg_targets"]),
                 "examples": examples.get(row["code"], []),
                 "resources": resources.get(row["code"], []),
-                "derived_from": row["derived_from"] or None,
+                # A blank cell (or an older workbook without the column): inferred as the JSON reader does.
+                "crosswalk": row.get("crosswalk") or None,
+                "derived_from": _split(row["derived_from"]),
             }
         )
     based_on = meta.get("version_based_on")
@@ -532,6 +598,7 @@ def xlsx_to_document(data: bytes) -> dict[str, Any]:
             "number": _int(meta.get("version_number")),
             "label": {lang: str(meta.get(f"version_label_{lang}") or "") for lang in LANGS},
             "based_on": _int(based_on) if based_on not in (None, "") else None,
+            "retired": _split(meta.get("version_retired")),
         },
         "sdg_targets": [
             {"_where": row["_where"], "code": str(row["code"]), "title": texts(row, "title")}

@@ -7,11 +7,14 @@ assessments are pinned to one version. Texts are translated with django-modeltra
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from django.db import models
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 # The answer scale and the kinds of dimension are rules of the methodology, stated in rules.py.
+from .crosswalk import Crosswalk
 from .rules import (
     EVIDENCE_FROM_LEVEL,
     HIGHEST_LEVEL,
@@ -19,6 +22,8 @@ from .rules import (
     LEVELS,
     LOWEST_LEVEL,
     MIRRORED_DIMENSIONS,
+    SINGLE_PREDECESSOR_KINDS,
+    CrosswalkKind,
     DimensionKind,
     Level,
 )
@@ -48,6 +53,62 @@ class CatalogueVersionQuerySet(models.QuerySet):
     def next_number(self, framework: Framework) -> int:
         return (self.filter(framework=framework).aggregate(n=Max("number"))["n"] or 0) + 1
 
+    def crosswalk(self, earlier: CatalogueVersion, later: CatalogueVersion) -> Crosswalk:
+        """The crosswalk from ``earlier`` to ``later``, through every edition between them.
+
+        Editions on one line (v1 → v2 → v3) compose step by step; editions on two branches of one
+        ancestor go back to it and forward again. Editions with no common ancestor share nothing:
+        every indicator of ``earlier`` is retired and every one of ``later`` added. Three queries.
+        """
+        parents = dict(self.model.objects.values_list("pk", "based_on_id"))
+
+        def line(pk: int | None) -> list[int]:
+            chain = []
+            while pk is not None and pk not in chain:
+                chain.append(pk)
+                pk = parents.get(pk)
+            return chain
+
+        up, down = line(earlier.pk), line(later.pk)
+        common = next((pk for pk in up if pk in down), None)
+        # Back from the earlier edition to the common ancestor, then forward to the later one.
+        path = (
+            [earlier.pk, later.pk] if common is None else up[: up.index(common) + 1] + down[: down.index(common)][::-1]
+        )
+        rows = (
+            Indicator.objects.filter(version__in=path)
+            .order_by("dimension__order", "dimension__code", "order", "code")
+            .values_list("pk", "version_id", "code", "derived_from_id")
+        )
+        codes, by_version = {}, {pk: [] for pk in path}
+        for pk, version, code, derived in rows:
+            codes[pk] = code
+            by_version[version].append((pk, code, derived))
+        merged: dict[int, list[int]] = {}
+        through = Indicator.merged_from.through.objects.filter(from_indicator__version__in=path)
+        for successor, predecessor in through.values_list("from_indicator_id", "to_indicator_id"):
+            merged.setdefault(successor, []).append(predecessor)
+
+        def all_codes(version: int) -> list[str]:
+            return [code for _pk, code, _derived in by_version[version]]
+
+        def step(parent: int, child: int) -> Crosswalk:
+            predecessors = {
+                code: [codes[p] for p in ([derived] if derived else merged.get(pk, [])) if p in codes]
+                for pk, code, derived in by_version[child]
+            }
+            return Crosswalk.from_predecessors(all_codes(parent), predecessors)
+
+        if common is None:
+            return Crosswalk(links=(), retired=tuple(all_codes(earlier.pk)), added=tuple(all_codes(later.pk)))
+        result = Crosswalk.identity(all_codes(earlier.pk))
+        for this, following in pairwise(path):
+            if parents[this] == following:  # a step back, towards the common ancestor
+                result = result.then(step(following, this).inverted())
+            else:  # a step forward, towards the later edition
+                result = result.then(step(this, following))
+        return result
+
 
 class CatalogueVersion(models.Model):
     class Status(models.TextChoices):
@@ -71,6 +132,15 @@ class CatalogueVersion(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Part of the crosswalk: the indicators of ``based_on`` this edition drops. Publishing checks
+    # that every indicator of ``based_on`` is either continued by one of this edition's or listed here.
+    retired = models.ManyToManyField(
+        "Indicator",
+        related_name="retired_in",
+        blank=True,
+        verbose_name=_("retired indicators"),
+        help_text=_("Indicators of the edition this one is based on that this edition drops."),
+    )
 
     objects = CatalogueVersionQuerySet.as_manager()
 
@@ -116,13 +186,16 @@ class SdgTarget(models.Model):
 
 
 class DimensionQuerySet(models.QuerySet):
-    def with_indicators(self) -> DimensionQuerySet:
-        """Prefetch every indicator with what the catalogue pages show of it."""
+    def with_indicators(self, *, crosswalk: bool = False) -> DimensionQuerySet:
+        """Prefetch every indicator with what the catalogue pages show of it (and, asked, its predecessors)."""
+        indicators = Indicator.objects.order_by("order", "code")
+        also = ["indicators__merged_from"] if crosswalk else []
         return self.order_by("order", "code").prefetch_related(
-            models.Prefetch("indicators", Indicator.objects.order_by("order", "code")),
+            models.Prefetch("indicators", indicators.select_related("derived_from") if crosswalk else indicators),
             "indicators__sdg_targets",
             "indicators__examples",
             "indicators__resources",
+            *also,
         )
 
 
@@ -216,6 +289,18 @@ class Indicator(models.Model):
             "indicator is mirrored anyway."
         ),
     )
+    # The crosswalk: how this indicator continues the edition its version is based on. Same and
+    # split continue one indicator (``derived_from``), merged several (``merged_from``), new none;
+    # an indicator of a first edition has no kind. The database holds what one row can say;
+    # ``services.crosswalk_problems`` checks the rest before publishing.
+    Crosswalk = CrosswalkKind
+    crosswalk = models.CharField(
+        _("crosswalk"),
+        max_length=8,
+        choices=CrosswalkKind,
+        blank=True,
+        help_text=_("How it continues the edition this version is based on. Blank in a first edition."),
+    )
     derived_from = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -223,7 +308,15 @@ class Indicator(models.Model):
         blank=True,
         related_name="successors",
         verbose_name=_("derived from"),
-        help_text=_("The indicator of an earlier version this one continues (the crosswalk)."),
+        help_text=_("For “same” and “split”: the indicator of the earlier edition this one continues."),
+    )
+    merged_from = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="merged_into",
+        blank=True,
+        verbose_name=_("merged from"),
+        help_text=_("For “merged”: the indicators of the earlier edition (two or more) merged into this one."),
     )
 
     objects = IndicatorQuerySet.as_manager()
@@ -245,10 +338,33 @@ class Indicator(models.Model):
                 ),
                 name="indicator_justification_level_range",
             ),
+            # Same and split continue exactly one earlier indicator; merged, new and none keep the field empty.
+            models.CheckConstraint(
+                condition=(
+                    Q(crosswalk__in=SINGLE_PREDECESSOR_KINDS, derived_from__isnull=False)
+                    | (~Q(crosswalk__in=SINGLE_PREDECESSOR_KINDS) & Q(derived_from__isnull=True))
+                ),
+                name="indicator_crosswalk_predecessor",
+            ),
+            # An earlier indicator continues the "same" in at most one indicator of an edition.
+            models.UniqueConstraint(
+                fields=["version", "derived_from"],
+                condition=Q(crosswalk=CrosswalkKind.SAME),
+                name="indicator_same_continues_one",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def predecessors(self) -> list[Indicator]:
+        """The indicators of the earlier edition this one continues (none for new and first-edition ones)."""
+        if self.derived_from_id:
+            return [self.derived_from]
+        if self.crosswalk == CrosswalkKind.MERGED:
+            return sorted(self.merged_from.all(), key=lambda i: i.code)
+        return []
 
     @property
     def survey_question(self) -> str:

@@ -196,3 +196,20 @@ def methodology(dimensions: Iterable[DimensionLike]) -> Methodology:
 # dimensions (vertical coherence is about the levels talking to each other), and any the catalogue
 # marks ``Indicator.mirrored``.
 MIRRORED_DIMENSIONS: tuple[str, ...] = ("VC",)
+
+
+class CrosswalkKind(TextChoices):
+    """How an indicator of an edition continues the edition it is based on (its crosswalk).
+
+    An indicator of a first edition has none: there is nothing before it to compare with.
+    """
+
+    SAME = "same", _("Same (reworded at most)")
+    SPLIT = "split", _("Split (one earlier indicator became several)")
+    MERGED = "merged", _("Merged (several earlier indicators became this one)")
+    NEW = "new", _("New (no earlier indicator)")
+
+
+# The kinds that continue exactly one earlier indicator (``Indicator.derived_from``); a merge
+# continues several (``Indicator.merged_from``); a new indicator continues none.
+SINGLE_PREDECESSOR_KINDS: tuple[str, ...] = (CrosswalkKind.SAME.value, CrosswalkKind.SPLIT.value)

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .exchange import CatalogueImportError, Problem, check_document
+from .crosswalk import Entry, crosswalk_problems, predecessor_count_problem
+from .exchange import CatalogueImportError, Problem, check_document, document_crosswalk
 from .models import (
     LEVELS,
     CatalogueVersion,
@@ -21,7 +22,7 @@ from .models import (
     IndicatorResource,
     SdgTarget,
 )
-from .rules import JUSTIFICATION_FROM_LEVEL
+from .rules import JUSTIFICATION_FROM_LEVEL, SINGLE_PREDECESSOR_KINDS
 
 LANGS = [code for code, _name in settings.LANGUAGES]
 
@@ -68,6 +69,11 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
         if based_on is None:
             raise CatalogueImportError([Problem("version.based_on", _("no such version"))])
     predecessors = {i.code: i for i in Indicator.objects.filter(version=based_on)} if based_on else {}
+    entries, retired = document_crosswalk(document)
+    problems = crosswalk_problems(entries, list(predecessors) if based_on else None, retired, complete=False)
+    if problems:
+        raise CatalogueImportError([Problem(_("crosswalk"), problem) for problem in problems])
+    crosswalk = {entry.code: entry for entry in entries}
 
     targets = {t.code: t for t in SdgTarget.objects.all()}
     for target in document["sdg_targets"]:
@@ -86,7 +92,7 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
         based_on=based_on,
         **_translated("label", document["version"]["label"]),
     )
-    problems = []
+    version.retired.set([predecessors[code] for code in retired])
     for dim in document["dimensions"]:
         dimension = Dimension.objects.create(
             version=version,
@@ -98,17 +104,7 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
             **_translated("description", dim["description"]),
         )
         for ind in dim["indicators"]:
-            derived_from = None
-            if ind.get("derived_from"):
-                derived_from = predecessors.get(ind["derived_from"])
-                if derived_from is None:
-                    problems.append(
-                        Problem(
-                            ind.get("_where") or f"indicator {ind['code']}",
-                            _("derived_from “%(code)s” is not an indicator of the version this one is based on")
-                            % {"code": ind["derived_from"]},
-                        )
-                    )
+            entry = crosswalk[ind["code"]]
             indicator = Indicator.objects.create(
                 version=version,
                 dimension=dimension,
@@ -125,7 +121,8 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 ),
                 # Optional: files written before it existed load every indicator as not mirrored.
                 mirrored=ind.get("mirrored") or False,
-                derived_from=derived_from,
+                crosswalk=entry.kind,
+                derived_from=predecessors[entry.predecessors[0]] if entry.kind in SINGLE_PREDECESSOR_KINDS else None,
                 **_translated("question", ind["question"]),
                 # Optional: files written before the public wording existed load with it blank.
                 **_translated("public_question", ind.get("public_question") or {}),
@@ -138,6 +135,8 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 },
             )
             indicator.sdg_targets.set([targets[code] for code in ind["sdg_targets"]])
+            if entry.kind == Indicator.Crosswalk.MERGED:
+                indicator.merged_from.set([predecessors[code] for code in entry.predecessors])
             IndicatorExample.objects.bulk_create(
                 IndicatorExample(indicator=indicator, place=e["place"], order=n, **_translated("text", e["text"]))
                 for n, e in enumerate(ind["examples"])
@@ -146,8 +145,6 @@ def catalogue_import(*, document: dict[str, Any]) -> CatalogueVersion:
                 IndicatorResource(indicator=indicator, url=r["url"], order=n, **_translated("title", r["title"]))
                 for n, r in enumerate(ind["resources"])
             )
-    if problems:
-        raise CatalogueImportError(problems)  # rolls the whole import back
     return version
 
 
@@ -175,7 +172,93 @@ def version_problems(version: CatalogueVersion) -> list[str]:
                 problems.append(_("Indicator %(code)s has no SDG target.") % {"code": indicator.code})
             if not indicator.examples.all():
                 problems.append(_("Indicator %(code)s has no example.") % {"code": indicator.code})
+    return problems + version_crosswalk_problems(version)
+
+
+def _predecessor_code(predecessor: Indicator, based_on: CatalogueVersion | None) -> str:
+    """The predecessor's code, marked with its version when that is not the one ``based_on`` (which is wrong)."""
+    if based_on is not None and predecessor.version_id == based_on.pk:
+        return predecessor.code
+    return _("%(code)s (version %(number)s)") % {"code": predecessor.code, "number": predecessor.version.number}
+
+
+def version_crosswalk_problems(version: CatalogueVersion, *, complete: bool = True) -> list[str]:
+    """What is wrong or missing in a version's crosswalk (``crosswalk.crosswalk_problems`` states the rules).
+
+    With ``complete`` (as publishing asks), every indicator of the edition it is based on must be
+    continued or retired.
+    """
+    based_on = version.based_on
+    indicators = (
+        Indicator.objects.filter(version=version)
+        .in_catalogue_order()
+        .select_related("derived_from__version")
+        .prefetch_related("merged_from__version")
+    )
+    entries = [
+        Entry(i.code, i.crosswalk, tuple(_predecessor_code(p, based_on) for p in i.predecessors)) for i in indicators
+    ]
+    old_codes = list(Indicator.objects.filter(version=based_on).values_list("code", flat=True)) if based_on else None
+    retired = [_predecessor_code(i, based_on) for i in version.retired.select_related("version")]
+    return crosswalk_problems(entries, old_codes, retired, complete=complete)
+
+
+def indicator_crosswalk_problems(
+    *, indicator: Indicator, version: CatalogueVersion, kind: str, predecessors: list[Indicator]
+) -> list[str]:
+    """Why ``indicator`` (of ``version``; perhaps not saved yet) cannot have this crosswalk; the admin's form asks too."""
+    based_on = version.based_on
+    if based_on is None:
+        return [] if not (kind or predecessors) else [_("The version is based on no earlier edition: no crosswalk.")]
+    if kind not in Indicator.Crosswalk.values:
+        return [_("Choose a crosswalk kind: same, split, merged or new.")]
+    problems = [reason] if (reason := predecessor_count_problem(kind, len(predecessors))) else []
+    problems += [
+        _("%(code)s is not an indicator of the edition this one is based on.") % {"code": predecessor.code}
+        for predecessor in predecessors
+        if predecessor.version_id != based_on.pk
+    ]
+    if kind == Indicator.Crosswalk.SAME and predecessors:
+        twin = (
+            Indicator.objects.filter(version=version, crosswalk=kind, derived_from=predecessors[0])
+            .exclude(pk=indicator.pk)
+            .first()
+        )
+        if twin:
+            problems.append(
+                _("%(code)s is the “same” as more than one indicator (%(new)s); mark them “split”.")
+                % {"code": predecessors[0].code, "new": f"{twin.code}, {indicator.code}"}
+            )
     return problems
+
+
+def indicator_crosswalk_set(*, indicator: Indicator, kind: str, predecessors: list[Indicator]) -> Indicator:
+    """Record how a draft's indicator continues the edition its version is based on."""
+    version_ensure_editable(indicator.version)
+    problems = indicator_crosswalk_problems(
+        indicator=indicator, version=indicator.version, kind=kind, predecessors=predecessors
+    )
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        indicator.crosswalk = kind
+        indicator.derived_from = predecessors[0] if kind in SINGLE_PREDECESSOR_KINDS else None
+        indicator.save(update_fields=["crosswalk", "derived_from"])
+        indicator.merged_from.set(predecessors if kind == Indicator.Crosswalk.MERGED else [])
+    return indicator
+
+
+@transaction.atomic
+def version_retired_set(*, version: CatalogueVersion, indicators: list[Indicator]) -> CatalogueVersion:
+    """Record which indicators of the edition a draft is based on it drops."""
+    version_ensure_editable(version)
+    strangers = [i.code for i in indicators if version.based_on_id is None or i.version_id != version.based_on_id]
+    if strangers:
+        raise ValidationError(
+            _("Not indicators of the edition this one is based on: %(codes)s.") % {"codes": ", ".join(strangers)}
+        )
+    version.retired.set(indicators)
+    return version
 
 
 @transaction.atomic
@@ -212,7 +295,10 @@ def _copy(obj: Any, **changes: Any) -> Any:
 
 @transaction.atomic
 def version_copy_to_draft(*, version: CatalogueVersion) -> CatalogueVersion:
-    """Copy a version whole into a new draft; each indicator records the one it came from."""
+    """Copy a version whole into a new draft; each indicator is the "same" as the one it came from.
+
+    The administrator then marks what changes: splits, merges, new indicators and retired ones.
+    """
     framework = version.framework
     draft = _copy(
         version,
@@ -230,7 +316,11 @@ def version_copy_to_draft(*, version: CatalogueVersion) -> CatalogueVersion:
         new_dimension.save()
         for indicator in dimension.indicators.all():
             new_indicator = _copy(
-                indicator, version_id=draft.pk, dimension_id=new_dimension.pk, derived_from_id=indicator.pk
+                indicator,
+                version_id=draft.pk,
+                dimension_id=new_dimension.pk,
+                crosswalk=Indicator.Crosswalk.SAME,
+                derived_from_id=indicator.pk,
             )
             new_indicator.save()
             new_indicator.sdg_targets.set(indicator.sdg_targets.all())

@@ -10,14 +10,23 @@ from dataclasses import asdict
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from assessments import services
 from assessments.models import ReviewItem, Round, ScoreSnapshot
 from assessments.scoring import RoundScore
 from indicators.models import CatalogueVersion, Indicator
-from tests.factories import DimensionFactory, IndicatorFactory, RoundFactory, UserFactory, VersionFactory
+from tests.factories import (
+    AuthorityFactory,
+    DimensionFactory,
+    IndicatorFactory,
+    RoundFactory,
+    UserFactory,
+    VersionFactory,
+)
 from tests.world import answer_everything, make_city
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +98,7 @@ def test_the_catalogue_lists_the_36_indicators_of_the_published_version(client, 
     assert response.status_code == 200
     [version] = response.json()["results"]
     assert (version["number"], version["status"]) == (catalogue.number, "published")
+    assert (version["based_on"], version["retired"]) == (None, [])  # a first edition: no crosswalk
     indicators = [i for d in version["dimensions"] for i in d["indicators"]]
     assert len(indicators) == 36
     hc01 = Indicator.objects.get(version=catalogue, code="HC-01")
@@ -101,6 +111,8 @@ def test_the_catalogue_lists_the_36_indicators_of_the_published_version(client, 
         "evidence_from_level": hc01.evidence_from_level,
         "justification_from_level": hc01.justification_from_level,
         "sdg_targets": sorted(hc01.sdg_targets.values_list("code", flat=True)),
+        "derived_from": [],
+        "kind": None,
     }
 
 
@@ -311,10 +323,10 @@ def test_the_openapi_schema_validates_without_warnings_and_lists_the_three_paths
 # validated yet (10, with room to spare); participation adds 3 to each (the indicators consultations
 # discussed, the consultations, the survey's perceptions: participation.api) and territories 1 (the
 # counterpart's levels: territories.api); the catalogue's count, versions, dimensions, indicators,
-# SDG targets, examples and resources (9).
+# SDG targets, examples and resources, and the crosswalk's merged predecessors and retired indicators (11).
 LIST_QUERIES = 4
 DETAIL_QUERIES = {"validated": 11, "draft": 14}
-CATALOGUE_QUERIES = 9
+CATALOGUE_QUERIES = 11
 
 
 @pytest.mark.parametrize("extra_rounds", [2, 20])
@@ -333,6 +345,41 @@ def test_list_and_detail_query_counts_do_not_grow_with_rounds(
         assert client.get(detail(round)).status_code == 200
     with django_assert_max_num_queries(DETAIL_QUERIES["draft"]):
         assert client.get(detail(drafts[-1])).status_code == 200
+
+
+def _submitted_rounds(version, count: int) -> list[Round]:
+    """``count`` submitted rounds of as many authorities, made in bulk."""
+    authorities = AuthorityFactory.create_batch(count)
+    return Round.objects.bulk_create(
+        Round(authority=a, version=version, period="2025", status=Round.Status.SUBMITTED, submission_count=1)
+        for a in authorities
+    )
+
+
+@pytest.mark.parametrize("rounds", [3, 30])
+def test_a_page_of_the_round_list_costs_the_same_queries_for_3_or_30_rounds(
+    client, catalogue, reviewer, django_assert_max_num_queries, rounds
+):
+    _submitted_rounds(catalogue, rounds)
+    client.force_login(reviewer)
+
+    # A reviewer's permissions take 2 more queries than a superuser's.
+    with django_assert_max_num_queries(LIST_QUERIES + 2):
+        body = client.get(f"{ROUNDS}?page_size=2&page=2").json()
+
+    assert (body["count"], len(body["results"])) == (rounds, min(2, rounds - 2))
+
+
+def test_the_round_list_counts_its_rounds_without_their_progress(client, catalogue, reviewer):
+    _submitted_rounds(catalogue, 5)
+    client.force_login(reviewer)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{ROUNDS}?page_size=2").status_code == 200
+
+    [count] = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(*)")]
+    assert "assessments_answer" not in count
+    assert "indicators_indicator" not in count
 
 
 @pytest.mark.parametrize("indicators_per_dimension", [2, 12])

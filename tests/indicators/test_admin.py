@@ -106,3 +106,88 @@ def test_import_view_refuses_a_file_that_is_not_json(admin_client):
     response = admin_client.post(reverse("admin:indicators_catalogueversion_import"), {"file": upload})
     assert response.status_code == 200
     assert "is not valid JSON" in response.content.decode()
+
+
+# --- the crosswalk ----------------------------------------------------------------------------------
+
+
+def _indicator_form(admin_client, indicator, **changes):
+    """The admin's form for ``indicator``, bound to its current values with ``changes``."""
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(username="form-root", is_staff=True, is_superuser=True)
+    form_class = django_admin.site._registry[Indicator].get_form(request, indicator)
+    unbound = form_class(instance=indicator)
+    data = {}
+    for name in unbound.fields:
+        value = unbound[name].value()
+        data[name] = [getattr(v, "pk", v) for v in value] if isinstance(value, list | tuple) else value
+    data = {name: "" if value is None else value for name, value in data.items()}
+    data.update(changes)
+    return form_class(data, instance=indicator)
+
+
+def test_the_indicator_form_edits_the_crosswalk_among_the_predecessors_of_the_based_on_edition(admin_client, catalogue):
+    from indicators import services
+
+    draft = services.version_copy_to_draft(version=catalogue)
+    other = services.version_copy_to_draft(version=catalogue)
+    hc01 = Indicator.objects.select_related("version").get(version=draft, code="HC-01")
+    old = {i.code: i.pk for i in Indicator.objects.filter(version=catalogue)}
+
+    form = _indicator_form(admin_client, hc01)
+    assert set(form.fields["merged_from"].queryset.values_list("pk", flat=True)) == set(old.values())
+    assert not Indicator.objects.filter(version=other, pk__in=form.fields["derived_from"].queryset).exists()
+
+    wrong = _indicator_form(admin_client, hc01, crosswalk="merged", merged_from=[old["HC-01"]], derived_from="")
+    assert not wrong.is_valid()
+    assert "two or more" in " ".join(wrong.errors["crosswalk"])
+    both = _indicator_form(admin_client, hc01, crosswalk="same", merged_from=[old["HC-02"]])
+    assert not both.is_valid() and "merged_from" in both.errors
+
+    merged = _indicator_form(
+        admin_client, hc01, crosswalk="merged", derived_from="", merged_from=[old["HC-01"], old["HC-02"]]
+    )
+    assert merged.is_valid(), merged.errors
+    merged.save()
+    hc01.refresh_from_db()
+    assert [p.code for p in hc01.predecessors] == ["HC-01", "HC-02"]
+
+
+def test_the_draft_version_page_lists_retired_indicators_and_what_publishing_would_refuse(admin_client, catalogue):
+    from indicators import services
+
+    draft = services.version_copy_to_draft(version=catalogue)
+    Indicator.objects.get(version=draft, code="IN-07").delete()
+
+    page = admin_client.get(_change_url(draft))
+
+    assert page.status_code == 200
+    assert "Not accounted for: IN-07." in page.content.decode()
+    retired = page.context["adminform"].form.fields["retired"]
+    assert set(retired.queryset.values_list("version_id", flat=True)) == {catalogue.pk}
+
+    changelist = reverse("admin:indicators_catalogueversion_changelist")
+    response = admin_client.post(changelist, {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
+    assert "Not accounted for: IN-07." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == CatalogueVersion.Status.DRAFT
+
+    services.version_retired_set(version=draft, indicators=[Indicator.objects.get(version=catalogue, code="IN-07")])
+    assert "can be published" in admin_client.get(_change_url(draft)).content.decode()
+
+
+def test_the_indicator_pages_of_a_draft_show_its_crosswalk(admin_client, catalogue):
+    from indicators import services
+
+    draft = services.version_copy_to_draft(version=catalogue)
+
+    page = admin_client.get(_change_url(Indicator.objects.get(version=draft, code="HC-01")))
+    assert page.status_code == 200
+    for name in ("crosswalk", "derived_from", "merged_from"):
+        assert f'name="{name}"'.encode() in page.content
+    assert admin_client.get(reverse("admin:indicators_indicator_add")).status_code == 200
+    listed = admin_client.get(reverse("admin:indicators_indicator_changelist"), {"crosswalk": "same"})
+    assert listed.context["cl"].result_count == 36

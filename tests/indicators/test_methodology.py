@@ -36,3 +36,19 @@ def test_methodology_query_count_does_not_grow_with_the_catalogue(client, catalo
 def test_home_needs_a_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    "language, heading, rule",
+    [
+        ("en", "Comparing rounds across catalogue editions", "the comparable basis"),
+        ("fr", "Comparer des cycles d’évaluation entre éditions du catalogue", "la base comparable"),
+        ("es", "Comparar rondas entre ediciones del catálogo", "la base comparable"),
+    ],
+)
+def test_methodology_explains_how_editions_are_compared_in_each_language(client, catalogue, language, heading, rule):
+    client.cookies["django_language"] = language
+    body = client.get(reverse("methodology")).content.decode()
+    assert f'<h2 id="editions-heading">{heading}</h2>' in body
+    assert rule in body
+    assert 'href="#editions"' in body  # in the page's table of contents
