@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 # out fuzzy and untranslated entries, and it fails on a translation whose placeholders differ.
 COMPILE_MESSAGES := $(VENV)/bin/pybabel compile -d locale -D django
 
-.PHONY: run setup test lint bench worker messages clean
+.PHONY: run setup test lint bench worker messages clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,22 @@ lint: $(STAMP)
 bench: setup
 	./scripts/bench.sh
 
+# Gather the interface strings into the French and Spanish catalogues (the tests' own strings stay out).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=tests --ignore=.venv --ignore=var -v0
+	$(COMPILE_MESSAGES)
+
 worker: $(STAMP)
 	$(VENV)/bin/celery -A coherence_site worker -l info
+
+# One dated archive of the database and every stored file (operations/backup.py); `make restore ARCHIVE=...` brings it
+# back into an empty database and an empty storage, and checks row counts and checksums against its manifest.
+backup: $(STAMP)
+	$(PY) manage.py backup --output var/backups
+
+restore: $(STAMP)
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=var/backups/coherence-backup-<date>.tar.gz" >&2; exit 2; }
+	$(PY) manage.py restore "$(ARCHIVE)"
 
 clean:
 	rm -rf $(VENV) var

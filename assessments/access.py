@@ -16,12 +16,14 @@ with a ``WorkflowError`` (409).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -121,17 +123,69 @@ def _refusal(capability: Capability, authority: Authority) -> str:
 # --- roles ---------------------------------------------------------------------------------------
 
 
+# The programme roles that come with a permission (``User.has_perm``).
+PERMISSION_ROLES = {
+    "assessments.review_round": ProgrammeRole.REVIEWER,
+    "assessments.open_rounds": ProgrammeRole.COORDINATOR,
+}
+
+
+@dataclass(frozen=True)
+class KnownRoles:
+    """Every role of one user, loaded at once by ``remember_roles``: programme roles, and each membership's role."""
+
+    programme: frozenset[str]
+    members: Mapping[int, str]  # authority id → role
+
+
+def remember_roles(user) -> None:
+    """Load all of the user's roles in one query and keep them on this user object, for one request.
+
+    ``programme_roles``, ``roles_on`` and ``round_filter`` then read them instead of asking the database (and
+    Django's permission cache) each time. A view that asks several times calls it first; it must not outlive the
+    request: ``request.user`` is a new object for each request, and nothing a view changes is a role.
+    """
+    if not user.is_authenticated or isinstance(getattr(user, "_known_roles", None), KnownRoles):
+        return
+    programme = {ProgrammeRole.ADMINISTRATOR} if user.is_superuser else set()
+    rows = Membership.objects.filter(user=user).order_by().values_list("authority_id", "role")
+    if user.is_active and user.is_superuser:
+        programme |= set(PERMISSION_ROLES.values())  # has_perm says yes to an active superuser, for everything
+    elif user.is_active:
+        # ModelBackend.has_perm: the user's own permissions and their groups' (none for an inactive user).
+        permissions = (
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .filter(content_type__app_label="assessments", codename__in=[p.split(".")[1] for p in PERMISSION_ROLES])
+            .order_by()  # no ordering in a part of a UNION (SQLite refuses it)
+            .values_list(Value(None, output_field=IntegerField()), "codename")
+        )
+        rows = rows.union(permissions, all=True)
+    members = {}
+    for authority_id, role in rows:
+        if authority_id is None:
+            programme.add(PERMISSION_ROLES[f"assessments.{role}"])
+        else:
+            members[authority_id] = role
+    user._known_roles = KnownRoles(programme=frozenset(programme), members=members)
+
+
+def _known(user) -> KnownRoles | None:
+    known = getattr(user, "_known_roles", None)
+    return known if isinstance(known, KnownRoles) else None
+
+
 def programme_roles(user) -> set[str]:
     """The roles the user holds across every authority."""
     if not user.is_authenticated:
         return set()
+    if (known := _known(user)) is not None:
+        return set(known.programme)
     roles = set()
     if user.is_superuser:
         roles.add(ProgrammeRole.ADMINISTRATOR)
-    if user.has_perm("assessments.review_round"):
-        roles.add(ProgrammeRole.REVIEWER)
-    if user.has_perm("assessments.open_rounds"):
-        roles.add(ProgrammeRole.COORDINATOR)
+    for permission, role in PERMISSION_ROLES.items():
+        if user.has_perm(permission):
+            roles.add(role)
     return roles
 
 
@@ -139,6 +193,9 @@ def roles_on(user, authority_id: int) -> set[str]:
     """The roles the user holds on one authority: their membership's and their programme roles."""
     if not user.is_authenticated:
         return set()
+    if (known := _known(user)) is not None:
+        member = known.members.get(authority_id)
+        return set(known.programme) | ({member} if member else set())
     members = Membership.objects.filter(user=user, authority_id=authority_id).values_list("role", flat=True)
     return programme_roles(user) | set(members)
 
@@ -221,7 +278,10 @@ def round_filter(user, capability: Capability) -> Q | None:
         if capability in GRANTS.get(role, {}):
             member_roles.setdefault(GRANTS[role][capability], []).append(role)
     for statuses, roles in member_roles.items():
-        mine = Membership.objects.filter(user=user, role__in=roles).values("authority_id")
+        if (known := _known(user)) is not None:
+            mine = [authority_id for authority_id, role in known.members.items() if role in roles]
+        else:
+            mine = Membership.objects.filter(user=user, role__in=roles).values("authority_id")
         conditions.append(Q(status__in=statuses, authority_id__in=mine))
     return reduce(or_, conditions) if conditions else None
 

@@ -231,7 +231,7 @@ def _rounds(request):
         Round.objects.visible_to(request.user)
         .select_related("authority", "version", "snapshot")
         .with_progress()
-        .order_by("authority__name", "-period", "pk")
+        .in_list_order()
     )
 
 
@@ -244,7 +244,8 @@ class RoundList(generics.ListAPIView):
     filterset_class = RoundFilter
 
     def get_queryset(self):
-        return _rounds(self.request)
+        # The list shows the snapshot's headlines only: its frozen score sets stay in the database.
+        return _rounds(self.request).defer("snapshot__data", "snapshot__weights")
 
 
 @extend_schema(

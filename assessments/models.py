@@ -87,6 +87,8 @@ class Authority(models.Model):
         verbose_name = _("local authority")
         verbose_name_plural = _("local authorities")
         ordering = ["name"]
+        # Lists of rounds are ordered by authority name: a page is read along this index, not sorted from all rounds.
+        indexes = [models.Index(fields=["name"], name="authority_name")]
         permissions = [("review_round", _("Can review the rounds of every authority"))]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="authority_not_its_own_parent"),
@@ -147,6 +149,11 @@ class Membership(models.Model):
         return f"{self.user} · {self.authority} ({self.get_role_display()})"
 
 
+def awaiting_review_first() -> Case:
+    """0 for a submitted round (waiting for its reviewer), 1 for any other: the review queue's first key."""
+    return Case(When(status="submitted", then=Value(0)), default=Value(1))
+
+
 class RoundQuerySet(models.QuerySet):
     def with_progress(self) -> RoundQuerySet:
         """Annotate ``indicator_total`` and ``answered`` (``scoring.ANSWERED``, of the answers that count; optional dimensions left out excluded)."""
@@ -174,6 +181,17 @@ class RoundQuerySet(models.QuerySet):
             indicator_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
             answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
         )
+
+    def in_list_order(self) -> RoundQuerySet:
+        """By authority name, latest period first (the API's list); read along the index ``authority_name``."""
+        return self.order_by("authority__name", "-period", "pk")
+
+    def in_queue_order(self) -> RoundQuerySet:
+        """Submitted rounds first, the latest submission first, then by authority and period (the review queue).
+
+        The index ``round_review_queue`` holds the first two keys: a page is read without sorting every round.
+        """
+        return self.order_by(awaiting_review_first(), "-submitted_at", "authority__name", "-period", "pk")
 
     def published(self) -> RoundQuerySet:
         """Validated rounds whose authority consented to publication: what the public may see."""
@@ -260,6 +278,7 @@ class Round(models.Model):
         verbose_name_plural = _("rounds")
         permissions = [("open_rounds", _("Can open rounds for every authority (campaigns)"))]
         ordering = ["authority__name", "-period"]
+        indexes = [models.Index(awaiting_review_first(), F("submitted_at").desc(), name="round_review_queue")]
         constraints = [
             models.UniqueConstraint(fields=["authority", "period"], name="round_one_per_authority_period"),
             models.CheckConstraint(
@@ -689,11 +708,21 @@ class SnapshotDimension(models.Model):
         return f"{self.snapshot.round} {self.score_set} {self.dimension}"
 
 
+class PreferenceQuerySet(models.QuerySet):
+    def languages(self, user_ids) -> dict[int, str]:
+        """Each person's language (their choice, else the site's), for mail and notifications: one query."""
+        user_ids = list(user_ids)
+        chosen = dict(self.filter(user_id__in=user_ids).exclude(language="").values_list("user_id", "language"))
+        return {pk: chosen.get(pk, settings.LANGUAGE_CODE) for pk in user_ids}
+
+
 class Preference(models.Model):
     """What a person chose for themselves: the interface language, remembered across browsers."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    objects = PreferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("preference")

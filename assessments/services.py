@@ -10,24 +10,22 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.template.loader import render_to_string
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators.models import CatalogueVersion, Dimension, Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
-from outbox.services import mail_queue
 
-from . import access, scoring
+from . import access, events, scoring
 from .access import Capability
 from .models import (
     Answer,
@@ -35,7 +33,6 @@ from .models import (
     Authority,
     Comment,
     Evidence,
-    Membership,
     ReviewItem,
     Round,
     ScoreSnapshot,
@@ -161,6 +158,7 @@ def round_create(
     StatusEvent.objects.create(round=round, to_status=round.status, actor=actor, note=note)
     if start_from is not None:
         _carry_over(start_from, round, actor)
+    _tell(events.Kind.OPENED, round, actor, events.members([round])[round.pk])
     return round
 
 
@@ -171,10 +169,13 @@ class RoundsOpened:
 
 
 @transaction.atomic
-def rounds_open(*, authorities, period: str, actor, due_date=None, version=None, note: str = "") -> RoundsOpened:
+def rounds_open(
+    *, authorities, period: str, actor, due_date=None, version=None, note: str = "", message: str = ""
+) -> RoundsOpened:
     """Open a round for each of many authorities at once (a campaign), in bulk; skip those that have one for the period.
 
     Only people whose programme role may open rounds for every authority (coordinators, administrators) may.
+    The authorities' members are told, with ``message`` (a campaign's word to them) quoted.
     """
     if Capability.OPEN_ROUND not in access.programme_capabilities(actor):
         raise access.AccessDenied(_("Only programme coordinators can open rounds for many authorities."))
@@ -201,6 +202,9 @@ def rounds_open(*, authorities, period: str, actor, due_date=None, version=None,
     StatusEvent.objects.bulk_create(
         StatusEvent(round=round, to_status=round.status, actor=actor, note=note) for round in opened
     )
+    recipients = events.members(opened)
+    data = {"message": message.strip()} if message.strip() else {}
+    events.emit(events.Event(events.Kind.OPENED, round, actor, recipients[round.pk], data) for round in opened)
     return RoundsOpened(opened=opened, skipped=skipped)
 
 
@@ -292,7 +296,8 @@ def _carry_over(source: Round, round: Round, actor) -> None:
 
 
 def _lock(round: Round) -> Round:
-    return Round.objects.select_for_update().get(pk=round.pk)
+    # The authority comes along (unlocked): ``access.require`` names it, and would fetch it otherwise.
+    return Round.objects.select_for_update(of=("self",)).select_related("authority").get(pk=round.pk)
 
 
 def _change_status(round: Round, new: str, actor, note: str = "", **fields: Any) -> None:
@@ -343,6 +348,8 @@ def round_dimension_toggle(*, round: Round, dimension: Dimension, actor) -> Roun
 
 # The longest justification an answer keeps, however it is saved (the form, autosave, the workbook).
 JUSTIFICATION_MAX_LENGTH = 10_000
+# What a save of an answer changes.
+SAVED_FIELDS = ("response", "level", "justification", "carried_over", "revision", "updated_by", "save_id", "updated_at")
 
 
 @transaction.atomic
@@ -366,10 +373,12 @@ def answer_save(
     """
     round = _lock(round)
     access.require(actor, Capability.EDIT_ANSWERS, round)
-    if save_id is not None:
-        committed = Answer.objects.filter(round=round, indicator=indicator, save_id=save_id).first()
-        if committed is not None:
-            return committed
+    # The answer, locked, is read once: a save sent again is recognised by its save id on it. Whether it has
+    # evidence and its last history entry come along: the history's state reads its evidence only when there is
+    # some, and the entry is merged into or not without asking again.
+    answer = _answers_to_save().filter(round=round, indicator=indicator).first()
+    if save_id is not None and answer is not None and answer.save_id == save_id:
+        return answer
     indicator_ensure_editable(round, indicator)
     if response != Answer.Response.LEVEL:
         level = None
@@ -385,10 +394,14 @@ def answer_save(
             % {"length": len(justification), "max": JUSTIFICATION_MAX_LENGTH}
         )
 
-    answer, _created = Answer.objects.select_for_update().get_or_create(round=round, indicator=indicator)
+    if answer is None:
+        answer, created = Answer.objects.select_for_update().get_or_create(round=round, indicator=indicator)
+        answer.has_evidence = not created  # one saved meanwhile (a race) may have evidence and a history
+        if created:
+            answer.last_revision_id = None
     if answer.revision != base_revision:
         raise AnswerConflict(answer)
-    old = answer.state()
+    old = answer.state(None if answer.has_evidence else [])
     answer.response, answer.level, answer.justification = response, level, justification
     # A person's save of an answer carried over from an earlier round confirms it, changed or not.
     answer.carried_over = False
@@ -398,8 +411,8 @@ def answer_save(
     answer.revision += 1
     answer.updated_by = actor
     answer.save_id = save_id
-    answer.save()
-    _record_revision(answer, actor, old, new)
+    answer.save(update_fields=SAVED_FIELDS)
+    _record_revision(answer, actor, old, new, last=_loaded_last_revision(answer))
     return answer
 
 
@@ -408,8 +421,40 @@ def answer_save(
 REVISION_MERGE_SECONDS = 120
 
 
-def _record_revision(answer: Answer, actor, old: dict, new: dict) -> None:
-    last = answer.revisions.order_by("-changed_at", "-id").first()
+# What the locked answer brings of its last history entry (``last_revision_<name>``).
+LAST = ("id", "changed_by_id", "changed_at", "new")
+NOT_LOADED = object()
+
+
+def _last_revision(answer):
+    """The answer's history, last entry first (``answer``: an answer or an ``OuterRef`` to one)."""
+    return AnswerRevision.objects.filter(answer=answer).order_by("-changed_at", "-id")
+
+
+@cache
+def _answers_to_save():
+    """Answers locked, each with whether it has evidence and its last history entry (``last_revision_<name>``).
+
+    Built once per process (never evaluated itself: each save filters a copy), sparing each save the building.
+    """
+    return Answer.objects.select_for_update().annotate(
+        has_evidence=Exists(Evidence.objects.filter(answer_id=OuterRef("pk"))),
+        **{f"last_revision_{name}": Subquery(_last_revision(OuterRef("pk")).values(name)[:1]) for name in LAST},
+    )
+
+
+def _loaded_last_revision(answer: Answer):
+    """The last history entry as loaded with the locked answer: None if it has none, NOT_LOADED if not loaded."""
+    if not hasattr(answer, "last_revision_id"):
+        return NOT_LOADED
+    if answer.last_revision_id is None:
+        return None
+    return AnswerRevision(answer=answer, **{name: getattr(answer, f"last_revision_{name}") for name in LAST})
+
+
+def _record_revision(answer: Answer, actor, old: dict, new: dict, last=NOT_LOADED) -> None:
+    if last is NOT_LOADED:
+        last = _last_revision(answer).first()
     if (
         last is not None
         and last.changed_by_id == actor.pk
@@ -521,7 +566,7 @@ def round_submit(*, round: Round, actor) -> Round:
         submitted_at=timezone.now(),
         submission_count=round.submission_count + 1,
     )
-    _notify(round, "submitted", _reviewers() + _members(round))
+    _tell(events.Kind.SUBMITTED, round, actor, events.reviewers() + events.members([round])[round.pk])
     return round
 
 
@@ -625,11 +670,11 @@ def round_review(*, round: Round, actor, decisions: dict[int, Decision], action:
         for pk in to_return:
             _comment(round, indicators[pk], actor, decisions[pk].comment.strip(), kind=Comment.Kind.RETURN)
         _change_status(round, Round.Status.RETURNED, actor, note=_codes(indicators[pk] for pk in to_return))
-        _notify(round, "returned", _members(round))
+        _tell(events.Kind.RETURNED, round, actor, events.members([round])[round.pk])
     elif action == ReviewAction.VALIDATE:
         _change_status(round, Round.Status.VALIDATED, actor, note=note.strip(), validated_at=timezone.now())
         snapshot_take(round=round)
-        _notify(round, "validated", _members(round), note=note.strip())
+        _tell(events.Kind.VALIDATED, round, actor, events.members([round])[round.pk], note=note.strip())
     return round
 
 
@@ -714,7 +759,16 @@ def _comment(round: Round, indicator: Indicator, actor, body: str, *, kind: str 
     mentioned = _mentioned(round, body, actor)
     if mentioned:
         comment.mentions.set(mentioned)
-        _notify_mention(comment, [person.email for person in mentioned if person.email])
+        excerpt = body if len(body) <= 300 else body[:299] + "…"
+        _tell(
+            events.Kind.MENTIONED,
+            round,
+            actor,
+            [person.pk for person in mentioned],
+            indicator=indicator.code,
+            dimension=indicator.dimension.code,
+            comment=excerpt,
+        )
     return comment
 
 
@@ -759,47 +813,9 @@ def thread_reopen(*, thread: Thread, actor) -> Thread:
     return thread
 
 
-# --- mail --------------------------------------------------------------------------------------
+# --- telling people ---------------------------------------------------------------------------
 
 
-def _members(round: Round) -> list[str]:
-    return list(
-        Membership.objects.filter(authority=round.authority)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-
-
-def _reviewers() -> list[str]:
-    User = get_user_model()
-    perm = Q(groups__permissions__codename="review_round") | Q(user_permissions__codename="review_round")
-    return list(User.objects.filter(perm, is_active=True).exclude(email="").values_list("email", flat=True).distinct())
-
-
-def _notify(round: Round, event: str, recipients: list[str], note: str = "") -> None:
-    """Mail the people concerned: written to the outbox with this change, sent once it commits.
-
-    ``note``: the reviewer's note at validation, which the mail quotes.
-    """
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return
-    context = {"round": round, "event": event, "note": note, "site_url": settings.SITE_URL}
-    subject = render_to_string("assessments/email/subject.txt", context).strip()
-    body = render_to_string("assessments/email/status_changed.txt", context)
-    mail_queue(subject=subject, body=body, recipients=recipients)
-
-
-def _notify_mention(comment: Comment, recipients: list[str]) -> None:
-    """Mail the people a comment mentions, once it commits."""
-    if not recipients:
-        return
-    context = {
-        "comment": comment,
-        "thread": comment.thread,
-        "round": comment.thread.round,
-        "site_url": settings.SITE_URL,
-    }
-    subject = render_to_string("assessments/email/mentioned_subject.txt", context).strip()
-    body = render_to_string("assessments/email/mentioned.txt", context)
-    mail_queue(subject=subject, body=body, recipients=sorted(set(recipients)))
+def _tell(kind: str, round: Round, actor, recipients, **data) -> None:
+    """Tell the people concerned (``events``: the apps above write notifications and mail with this change)."""
+    events.emit([events.Event(kind, round, actor, tuple(recipients), data)])

@@ -16,15 +16,15 @@ live ones only while it is filled in or reviewed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 
 from indicators.models import Dimension, Indicator
 
 from . import scoring, slots
-from .models import Answer, Band, ReviewItem, Round, SnapshotDimension
+from .models import Answer, Band, ReviewItem, Round, RoundQuerySet, SnapshotDimension
 
 SELF, VALIDATED = SnapshotDimension.ScoreSet.SELF.value, SnapshotDimension.ScoreSet.VALIDATED.value
 SCORE_SETS = (SELF, VALIDATED)
@@ -105,27 +105,115 @@ class AnswerSheet:
         """Score the round from its answers as they are now: ``self`` and ``validated``."""
         return {name: scoring.score_round(self.score_inputs(name)) for name in SCORE_SETS}
 
+    def dimension_scores(self, score_set: str) -> dict[str, scoring.DimensionScore]:
+        """Each kept dimension's score in one score set, by code: what the progress shows, without the round's."""
+        return {d.code: scoring.dimension_score(d) for d in self.score_inputs(score_set)}
+
+    def with_answer(self, answer: Answer) -> AnswerSheet:
+        """The sheet with ``answer`` as saved since it was loaded (its evidence count is the one loaded with it)."""
+        loaded = self.answers.get(answer.indicator_id)
+        answer.evidence_count = getattr(loaded, "evidence_count", 0)
+        return replace(self, answers={**self.answers, answer.indicator_id: answer})
+
     def progress(self) -> dict[str, scoring.Progress]:
         """How far the city has answered each dimension it keeps, by dimension code."""
         return {d.code: scoring.progress(d.indicators) for d in self.score_inputs(SELF)}
+
+
+# What is made of published catalogue versions (their indicators, rendered parts of the form's cards), kept per
+# process: a published version never changes (a change makes a new version). Keys start with the version's primary
+# key and publication time, so that a test database that reuses a primary key never reads another version's; tests
+# that change a published version's indicators in place call ``forget_kept``.
+_KEPT: dict[tuple, object] = {}
+KEPT_MAX = 20_000
+
+
+def kept(key: tuple, make: Callable[[], object]):
+    """What ``make`` makes of a published catalogue version, made once per process under ``key``."""
+    value = _KEPT.get(key)
+    if value is None:
+        if len(_KEPT) >= KEPT_MAX:  # a bound, never reached by one catalogue in three languages
+            _KEPT.clear()
+        value = _KEPT[key] = make()
+    return value
+
+
+def is_kept(key: tuple) -> bool:
+    return key in _KEPT
+
+
+def forget_kept() -> None:
+    """Forget everything kept of catalogue versions (for tests that change a published one in place)."""
+    _KEPT.clear()
+
+
+def _catalogue_key(round: Round) -> tuple | None:
+    """The key of the round's catalogue as kept (None: its version is not loaded with it, or is a draft)."""
+    if not Round.version.is_cached(round) or round.version.published_at is None:
+        return None
+    return (round.version_id, round.version.published_at, "indicators")
+
+
+def _copy(instance):
+    """A copy of a kept catalogue object that a reader may annotate or prefetch on without touching the kept one."""
+    # What copy.copy does to a model instance (its own state and cache of related objects), without pickling's detour.
+    state = instance.__getstate__()
+    instance = instance.__class__.__new__(instance.__class__)
+    instance.__dict__.update(state)
+    instance.__dict__.pop("_prefetched_objects_cache", None)
+    instance.__dict__.pop("left_out", None)
+    return instance
+
+
+def _kept_copy(indicator: Indicator) -> Indicator:
+    kept_indicator = _copy(indicator)
+    kept_indicator.dimension = _copy(indicator.dimension)
+    return kept_indicator
 
 
 def answer_sheet(round: Round, *, reviews: bool = True) -> AnswerSheet:
     """Load the round's answer sheet: indicators with their dimensions, answers, review items (three queries).
 
     ``reviews=False`` leaves the review items out (one query fewer), for a reader of the city's answers only.
+    The indicators of a published version are loaded once per process (``kept``), when the round comes with its
+    version; the first query then asks only which dimensions the round left out.
     """
-    left_out = Round.omitted_dimensions.through.objects.filter(round_id=round.pk, dimension_id=OuterRef("dimension_id"))
-    indicators = list(
-        Indicator.objects.filter(version_id=round.version_id)
-        .select_related("dimension")
-        .annotate(left_out=Exists(left_out))
-        .in_catalogue_order()
-    )
+    key = _catalogue_key(round)
+    catalogue = _KEPT.get(key) if key is not None else None
+    if catalogue is None:
+        left_out = Round.omitted_dimensions.through.objects.filter(
+            round_id=round.pk, dimension_id=OuterRef("dimension_id")
+        )
+        indicators = list(
+            Indicator.objects.filter(version_id=round.version_id)
+            .select_related("dimension")
+            .annotate(left_out=Exists(left_out))
+            .in_catalogue_order()
+        )
+        if key is not None:
+            kept(key, lambda: tuple(_kept_copy(indicator) for indicator in indicators))
+    else:
+        # A round loaded ``with_kept_dimensions`` says whether it left any out; others are asked.
+        omitted = (
+            set()
+            if getattr(round, "keeps_every_dimension", False)
+            else set(
+                Round.omitted_dimensions.through.objects.filter(round_id=round.pk).values_list(
+                    "dimension_id", flat=True
+                )
+            )
+        )
+        indicators = [_copy(indicator) for indicator in catalogue]
+        for indicator in indicators:
+            indicator.left_out = indicator.dimension_id in omitted
     dimensions: dict[int, Dimension] = {}
     for indicator in indicators:
         # One Dimension object per dimension, shared by its indicators, that knows whether it is left out.
-        dimension = dimensions.setdefault(indicator.dimension_id, indicator.dimension)
+        if indicator.dimension_id not in dimensions:
+            dimensions[indicator.dimension_id] = (
+                indicator.dimension if catalogue is None else _copy(indicator.dimension)
+            )
+        dimension = dimensions[indicator.dimension_id]
         dimension.left_out = indicator.left_out
         indicator.dimension = dimension
     answers = Answer.objects.filter(round_id=round.pk).annotate(evidence_count=Count("evidence"))
@@ -137,6 +225,13 @@ def answer_sheet(round: Round, *, reviews: bool = True) -> AnswerSheet:
         reviews={r.indicator_id: r for r in ReviewItem.objects.filter(round_id=round.pk)} if reviews else {},
         other_evidence=slots.OTHER_EVIDENCE.indicators_with_evidence(round),
     )
+
+
+def with_kept_dimensions(rounds: RoundQuerySet) -> RoundQuerySet:
+    """Rounds that say whether they keep every dimension of their catalogue (most do): their answer sheet then loads
+    without asking which dimensions they left out."""
+    left_out = Round.omitted_dimensions.through.objects.filter(round_id=OuterRef("pk"))
+    return rounds.annotate(keeps_every_dimension=~Exists(left_out))
 
 
 def request_sheet(request, round: Round) -> AnswerSheet:

@@ -13,7 +13,8 @@ whole page, never one per indicator).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
@@ -157,3 +158,45 @@ def per_request(request, key: tuple, load: Callable[[], Any]) -> Any:
     if key not in memo:
         memo[key] = load()
     return memo[key]
+
+
+# --- an authority's own data export (``assessments.export``) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """One table of an authority's export, written as ``<name>.csv`` and ``<name>.json``.
+
+    ``rows`` is called once per format and must stream (``.iterator(chunk_size=…)``) in a constant
+    number of queries; each row is a sequence in the order of ``columns``.
+    """
+
+    name: str  # the path in the archive without its extension: "plans/actions"
+    description: str  # what a row is, in the requester's language (the README lists it)
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    """Stored files of an authority's export, under ``folder``: ``files`` yields (path in the folder, FieldFile)."""
+
+    folder: str
+    description: str
+    files: Callable[[], Iterable[tuple[str, Any]]]
+
+
+class ExportSlot(Slot):
+    """What apps above assessments add to an authority's own data export: tables and stored files.
+
+    Each filler takes the authority and returns its parts (``ExportTable``, ``ExportFiles``); nothing is
+    read until the export writes a part, and each part costs a constant number of queries.
+    """
+
+    def parts(self, authority) -> Iterator[ExportTable | ExportFiles]:
+        for filler in self.fillers():
+            yield from filler(authority)
+
+
+# The authority's data export: plans, consultations, assignments, partnerships, reports … (``export.py`` of each app).
+EXPORT = ExportSlot("export", "Tables and files the apps above assessments add to an authority's data export.")

@@ -2,7 +2,7 @@ from django.urls import path
 
 from coherence_site import converters  # noqa: F401 (registers <code:…>)
 
-from . import views
+from . import export_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("review/", views.review_queue, name="review_queue"),
     path("authorities/<slug:slug>/logo/", views.authority_logo, name="authority_logo"),
+    path("authorities/<slug:slug>/export.zip", export_views.authority_export, name="authority_export"),
 ]

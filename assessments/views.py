@@ -8,14 +8,21 @@ the user's ``capabilities``, never a role.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, CharField, F, Prefetch, TextField, Value, When
+from django.db import InterfaceError, OperationalError
+from django.db.models import CharField, F, Prefetch, TextField, Value, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,12 +64,15 @@ from .sheet import (
     AnswerSheet,
     answer_needs,
     answer_sheet,
+    is_kept,
+    kept,
     last_validated_levels,
     request_sheet,
     round_scores,
     score_rows,
+    with_kept_dimensions,
 )
-from .uploads import LOGO_CONTENT_TYPES, data_uri, file_response
+from .uploads import LOGO_CONTENT_TYPES, StorageUnavailable, data_uri, file_response
 
 QUEUE_PAGE_SIZE = 25
 
@@ -140,16 +150,24 @@ def round_create(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/round_form.html", {"form": form})
 
 
-def _dimension_progress(round: Round, sheet: AnswerSheet | None = None, scores: dict | None = None) -> list[dict]:
-    """Each dimension of the round: how far it is answered, and its score (live until validated, then frozen)."""
-    sheet = sheet or answer_sheet(round)
+def _dimension_progress(round: Round, sheet: AnswerSheet, scores: dict | None = None) -> list[dict]:
+    """Each dimension of the round: how far it is answered, and its score (live until validated, then frozen).
+
+    Before validation only the self-assessed dimension scores are made (``AnswerSheet.dimension_scores``), not
+    both score sets of the whole round; after it, the snapshot's (or ``scores``, when the page has them).
+    """
     progress = sheet.progress()
     score_set = VALIDATED if round.status == Round.Status.VALIDATED else SELF
-    scores = (scores or round_scores(round, sheet))[score_set]
+    if scores is not None:
+        by_code = {d.code: d for d in scores[score_set].dimensions}
+    elif score_set == VALIDATED:
+        by_code = {d.code: d for d in round_scores(round, sheet)[VALIDATED].dimensions}
+    else:
+        by_code = sheet.dimension_scores(SELF)
     bands = dict(Band.choices)
     steps = []
     for d in sheet.dimensions:
-        counts, score = progress.get(d.code), scores.dimension(d.code)
+        counts, score = progress.get(d.code), by_code.get(d.code)
         steps.append(
             {
                 "dimension": d,
@@ -286,28 +304,156 @@ def round_dimension_toggle(request: HttpRequest, pk: int, code: str) -> HttpResp
 # --- the assessment form -------------------------------------------------------------------------
 
 
-def _cards(round: Round, indicators, can_edit: bool, editable_codes: set[str] | None, sheet: AnswerSheet) -> list[dict]:
+GUIDANCE = "assessments/_indicator_guidance.html"
+
+
+def _catalogue_key(template: str, round: Round, indicator: Indicator, **context) -> tuple | None:
+    """The key of a card's part kept for a published version (``sheet.kept``); None for a draft's (never kept)."""
+    version = round.version
+    if version.published_at is None:
+        return None
+    return (version.pk, version.published_at, template, indicator.pk, get_language(), tuple(sorted(context.items())))
+
+
+def _catalogue_part(template: str, round: Round, indicator: Indicator, **context) -> str:
+    """Render a part of an indicator's card made of catalogue text only, once per version and language."""
+
+    def make() -> str:
+        return render_to_string(template, {"indicator": indicator, **context})
+
+    key = _catalogue_key(template, round, indicator, **context)
+    return make() if key is None else kept(key, make)
+
+
+# Stand-ins for what a kept part with forms must not keep: the request's CSRF token, the page's path (the forms'
+# "next") and the round's primary key (in the forms' URLs). A kept part is rendered with them, once per catalogue
+# version, indicator, language and round status, and each request puts its own in (_form_part).
+TOKEN_STAND_IN = "kept-part-csrf-token-stand-in"
+PATH_STAND_IN = "/kept-part-path-stand-in/"
+ROUND_STAND_IN = 987654321
+
+
+def _filler(request: HttpRequest, round: Round):
+    """What puts this request's CSRF token (one for the page), path and round in place of a kept part's stand-ins."""
+    token, path = get_token(request), escape(request.get_full_path())  # a token is alphanumeric
+    round_in_urls, round_stand_in = f"/{round.pk}/", f"/{ROUND_STAND_IN}/"
+
+    def fill(part: str) -> str:
+        filled = part.replace(TOKEN_STAND_IN, token).replace(PATH_STAND_IN, path)
+        return mark_safe(filled.replace(round_stand_in, round_in_urls))
+
+    return fill
+
+
+def _form_part(fill, template: str, round: Round, indicator: Indicator, make_context, **key) -> str:
+    """A part of a card with forms that is the same for every round of a status, on every request, but for the CSRF
+    token, the page's path and the round's key in its URLs: rendered once per catalogue version, indicator, language,
+    round status and ``key`` (in its context too) with stand-ins for those (a token is never kept), and filled with
+    this request's (``fill``: _filler). ``make_context()``: the rest of its context, built only to render it.
+    """
+
+    def make() -> str:
+        context = {
+            "indicator": indicator,
+            "round": SimpleNamespace(pk=ROUND_STAND_IN, status=round.status),
+            "csrf_token": TOKEN_STAND_IN,
+            "request": SimpleNamespace(get_full_path=lambda: PATH_STAND_IN),
+        }
+        return render_to_string(template, {**context, **make_context(), **key})
+
+    cache_key = _catalogue_key(template, round, indicator, status=round.status, **key)
+    return fill(make() if cache_key is None else kept(cache_key, make))
+
+
+def _empty_threads(fill, round: Round, indicator: Indicator, heading_level: int = 3) -> str:
+    """The comment section of an indicator without a thread, for someone who may comment (a disclosure and its form)."""
+    return _form_part(
+        fill,
+        "assessments/_threads.html",
+        round,
+        indicator,
+        lambda: {"threads": [], "can_comment": True, "comment_max_length": COMMENT_MAX_LENGTH},
+        heading_level=heading_level,
+    )
+
+
+def _evidence_add(fill, round: Round, indicator: Indicator) -> str:
+    """The form that adds evidence to an answer, empty, as the form page shows it under each editable card."""
+    return _form_part(
+        fill,
+        "assessments/_evidence_add.html",
+        round,
+        indicator,
+        lambda: {"evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence")},
+    )
+
+
+def _no_evidence(fill, round: Round, indicator: Indicator, editable: bool) -> str:
+    """The evidence section of a card whose answer has none yet (with the empty form to add some if ``editable``)."""
+    return _form_part(
+        fill,
+        "assessments/_evidence.html",
+        round,
+        indicator,
+        lambda: {"evidence": [], "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence")},
+        editable=editable,
+    )
+
+
+JUSTIFICATION_STAND_IN = "kept-part-justification-stand-in"
+
+
+def _justification(round: Round, indicator: Indicator, text: str) -> str:
+    """The justification field of an editable card: its label and help kept (catalogue text), the answer's text put in."""
+    part = _catalogue_part("assessments/_answer_justification.html", round, indicator, text=JUSTIFICATION_STAND_IN)
+    return mark_safe(part.replace(JUSTIFICATION_STAND_IN, escape(text), 1))
+
+
+def _cards(
+    request: HttpRequest,
+    round: Round,
+    indicators,
+    can_edit: bool,
+    can_comment: bool,
+    editable_codes: set[str] | None,
+    sheet: AnswerSheet,
+) -> list[dict]:
     answers = {
         a.indicator_id: a
         for a in Answer.objects.filter(round=round, indicator__in=indicators)
         .select_related("updated_by")
         .prefetch_related("evidence")
     }
-    reviews = {r.indicator_id: r for r in ReviewItem.objects.filter(round=round, indicator__in=indicators)}
     threads = threads_by_indicator(round, indicators)
+    keys = [_catalogue_key(GUIDANCE, round, indicator) for indicator in indicators]
+    if not all(key is not None and is_kept(key) for key in keys):
+        prefetch_related_objects(indicators, "examples", "resources")  # only what the guidance is rendered from
+    fill = _filler(request, round)
     cards = []
     for indicator in indicators:
         answer = answers.get(indicator.pk)
         editable = can_edit and (editable_codes is None or indicator.code in editable_codes)
+        initial = AnswerForm.initial_for(answer)
+        indicator_threads = threads.get(indicator.pk, [])
+        has_evidence = bool(answer and answer.evidence.all())
         cards.append(
             {
                 "indicator": indicator,
                 "answer": answer,
-                "review": reviews.get(indicator.pk),
-                "threads": threads.get(indicator.pk, []),
+                "review": sheet.reviews.get(indicator.pk),
+                "threads": indicator_threads,
+                "threads_part": _empty_threads(fill, round, indicator) if can_comment and not indicator_threads else "",
                 "editable": editable,
-                "form": AnswerForm(indicator=indicator, initial=AnswerForm.initial_for(answer), prefix=indicator.code),
-                "evidence_form": EvidenceForm(prefix=f"{indicator.code}-evidence"),
+                "form": AnswerForm(indicator=indicator, initial=initial, prefix=indicator.code),
+                "guidance": _catalogue_part(GUIDANCE, round, indicator),
+                "choices": _catalogue_part(
+                    "assessments/_answer_choices.html", round, indicator, choice=initial["choice"]
+                )
+                if editable
+                else "",
+                "no_evidence": "" if has_evidence else _no_evidence(fill, round, indicator, editable),
+                "evidence_add": _evidence_add(fill, round, indicator) if editable and has_evidence else "",
+                "justification": _justification(round, indicator, initial["justification"]) if editable else "",
                 "needs": answer_needs(indicator, answer, sheet.has_evidence(indicator)),
             }
         )
@@ -324,14 +470,18 @@ def _editable_codes(round: Round) -> set[str] | None:
 def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """One page of the form: every indicator of one dimension, saved as soon as it changes."""
     round = _round(request, pk)
-    dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code)
-    indicators = list(
-        dimension.indicators.order_by("order", "code").prefetch_related("examples", "resources", "sdg_targets")
-    )
+    sheet = request_sheet(request, round)
+    # The dimension and its indicators as the answer sheet has them; a dimension left out of the round is not in it.
+    dimension = next((d for d in sheet.dimensions if d.code == code and not d.left_out), None)
+    if dimension is None:
+        dimension = get_object_or_404(Dimension, version_id=round.version_id, code=code)
+        indicators = list(dimension.indicators.order_by("order", "code"))
+    else:
+        indicators = [i for i in sheet.indicators if i.dimension_id == dimension.pk]
     capabilities = access.request_capabilities(request, round)  # one look at the user's roles for the page
     can_edit = Capability.EDIT_ANSWERS in capabilities
-    sheet = request_sheet(request, round)
-    cards = _cards(round, indicators, can_edit, _editable_codes(round), sheet)
+    can_comment = Capability.COMMENT in capabilities
+    cards = _cards(request, round, indicators, can_edit, can_comment, _editable_codes(round), sheet)
     parts = slots.INDICATOR_CARD.fill(request, round, indicators)
     for card in cards:
         card["panels"] = parts[card["indicator"].pk]
@@ -347,11 +497,19 @@ def round_dimension(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "cards": cards,
             "progress": progress,
             "can_edit": can_edit,
-            "can_comment": Capability.COMMENT in capabilities,
+            "can_comment": can_comment,
             "comment_max_length": COMMENT_MAX_LENGTH,
             "previous_code": codes[position - 1] if position > 0 else None,
             "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         },
+    )
+
+
+def _sheet_indicator(sheet: AnswerSheet | None, round: Round, code: str) -> Indicator:
+    """The round's indicator ``code``: from the answer sheet if it has it, else from the catalogue (or a 404)."""
+    found = next((i for i in sheet.indicators if i.code == code), None) if sheet is not None else None
+    return found or get_object_or_404(
+        Indicator.objects.select_related("dimension"), version_id=round.version_id, code=code
     )
 
 
@@ -366,10 +524,17 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     A save sent again with the same save id (the browser retries when an answer is lost) is
     acknowledged with the answer as saved, never shown as a conflict.
     """
-    round = _round(request, pk)
-    indicator = _indicator(round, code)
-    if Capability.EDIT_ANSWERS not in access.request_capabilities(request, round):
-        return _refuse_indicator(request, round, indicator, _("You cannot change this round now."), status=403)
+    # Who may edit is the service's to say, on the round it locks (AccessDenied): asked once, not here and there.
+    # The user's roles are loaded once (one query) for the round's scope here and the service's check.
+    access.remember_roles(request.user)
+    round = access.access_round(
+        request.user,
+        pk,
+        rounds=with_kept_dimensions(Round.objects.select_related("authority", "version", "started_from")),
+    )
+    # The answer sheet, loaded before the save, gives the indicator and then the progress (the saved answer put in).
+    sheet = answer_sheet(round, reviews=False) if _is_htmx(request) else None
+    indicator = _sheet_indicator(sheet, round, code)
     form = AnswerForm(request.POST, indicator=indicator, prefix=indicator.code)
     if not form.is_valid():
         errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -393,10 +558,17 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         if _is_htmx(request):
             return render(request, "assessments/_answer_conflict.html", context, status=409)
         return render(request, "assessments/answer_conflict.html", context, status=409)
+    except access.AccessDenied as denied:
+        return _refuse_indicator(request, round, indicator, str(denied), status=403)
     except services.WorkflowError as error:
         return _refuse_indicator(request, round, indicator, " ".join(error.messages), status=409)
-    if _is_htmx(request):
-        sheet = answer_sheet(round)
+    except (OperationalError, InterfaceError):
+        # The database connection dropped (a restart, a failover): the save rolled back. A 503 the browser retries
+        # (static/js/autosave.js), answered without the database; the next request reconnects.
+        message = _("Not saved: the database is unavailable for a moment. Try again.")
+        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8", headers={"Retry-After": "5"})
+    if sheet is not None:
+        sheet = sheet.with_answer(answer)
         return render(
             request,
             "assessments/_answer_saved.html",
@@ -467,7 +639,8 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 file=form.cleaned_data["file"],
                 url=form.cleaned_data["url"],
             )
-        except services.WorkflowError as error:
+        except (services.WorkflowError, StorageUnavailable) as error:
+            # StorageUnavailable: the store refused the file; no evidence was recorded, the form keeps what was typed.
             form.add_error(None, error)
         else:
             if _is_htmx(request):
@@ -577,12 +750,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         rounds = rounds.none()
     elif form.is_bound:
         rounds = form.filter(rounds)
-    awaiting_first = Case(When(status=Round.Status.SUBMITTED, then=0), default=1)
-    rounds = (
-        rounds.select_related("authority", "version")
-        .with_progress()
-        .order_by(awaiting_first, "-submitted_at", "authority__name", "-period")
-    )
+    rounds = rounds.select_related("authority", "version").with_progress().in_queue_order()
     page = Paginator(rounds, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -712,6 +880,8 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
     shown_indicators = [row["indicator"] for row in shown]
     threads = threads_by_indicator(round, shown_indicators)
     parts = slots.REVIEW_INDICATOR.fill(request, round, shown_indicators)
+    can_comment = Capability.COMMENT in access.request_capabilities(request, round)
+    fill = _filler(request, round)
     for position, row in enumerate(shown):
         code = row["indicator"].code
         row["form"] = ReviewDecisionForm(
@@ -721,6 +891,15 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
             returning=action == services.ReviewAction.RETURN,
         )
         row["threads"] = threads.get(row["indicator"].pk, [])
+        answer = row["answer"]
+        row["level_text"] = (
+            _catalogue_part("assessments/_level.html", round, row["indicator"], level=answer.level)
+            if answer and answer.response == Answer.Response.LEVEL
+            else ""
+        )
+        row["threads_part"] = (
+            _empty_threads(fill, round, row["indicator"], heading_level=4) if can_comment and not row["threads"] else ""
+        )
         row["panels"] = parts[row["indicator"].pk]
         row["previous_code"] = shown[position - 1]["indicator"].code if position else None
         row["next_code"] = shown[position + 1]["indicator"].code if position + 1 < len(shown) else None
@@ -796,7 +975,7 @@ def round_review(request: HttpRequest, pk: int) -> HttpResponse:
             "note_max_length": NOTE_MAX_LENGTH,
             "comment_max_length": COMMENT_MAX_LENGTH,
             "form_id": ReviewDecisionForm.FORM_ID,
-            "can_comment": Capability.COMMENT in access.request_capabilities(request, round),
+            "can_comment": can_comment,
             "returns_changed": [row for row in resubmitted if not row["unchanged"]],
             "returns_unchanged": [row for row in resubmitted if row["unchanged"]],
             "panels": slots.REVIEW_PAGE.fill(request, round),

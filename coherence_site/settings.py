@@ -9,8 +9,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from coherence_site.storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -70,12 +73,15 @@ INSTALLED_APPS = [
     "territories",
     "collaboration",
     "programme",
+    "notifications",
     "reports",
     "dashboard",
     "outbox",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "coherence_site.middleware.RequestIdMiddleware",  # first: every log record of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "coherence_site.middleware.ResponseHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
@@ -170,6 +176,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-report-jobs": {"task": "reports.tasks.sweep_stale_reports", "schedule": 60.0},
     "send-unsent-mails": {"task": "outbox.tasks.send_unsent_mails", "schedule": 60.0},
+    # Idempotent (one reminder per round, threshold and due date): running it often only makes it timely.
+    "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 3600.0},
+    "send-daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=6, minute=0)},
 }
 # A report job pending (sent, not taken up) or running after this many seconds is marked failed.
 REPORT_STALE_SECONDS = int(os.environ.get("REPORT_STALE_SECONDS", str(CELERY_TASK_TIME_LIMIT * 3)))
@@ -236,6 +245,13 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Object storage: with AWS_STORAGE_BUCKET_NAME set, evidence, reports and every other stored file go to that
+# S3-compatible bucket (private; downloads stream through the permission-checked views), so that web hosts and
+# workers share nothing but the bucket. Without it, files stay under MEDIA_ROOT.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_storage(os.environ)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -308,19 +324,36 @@ CONTENT_SECURITY_POLICY = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer or orchestrator probes the hosts over plain HTTP: the probes answer, not redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# LOG_FORMAT=json: one JSON object a line with the request's id (coherence_site/logs.py), for a log collector;
+# gunicorn's own and access logs follow (coherence_site/gunicorn_logging.py). "text", the default, is plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A survey's token is the key to its link: Django logs each 4xx and refused request with its
     # path, so these loggers (and the console, for any other) show /survey/… instead.
-    "filters": {"survey_tokens": {"()": "coherence_site.logs.SurveyTokenFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["survey_tokens"]}},
+    "filters": {
+        "survey_tokens": {"()": "coherence_site.logs.SurveyTokenFilter"},
+        "request_id": {"()": "coherence_site.logs.RequestIdFilter"},
+    },
+    "formatters": {"json": {"()": "coherence_site.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "survey_tokens"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"filters": ["survey_tokens"]},

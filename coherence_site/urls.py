@@ -1,17 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import accounts, language
-
-
-@login_not_required
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+from . import accounts, health, language
 
 
 @login_not_required
@@ -34,13 +28,15 @@ urlpatterns = [
     path("territories/", include("territories.urls")),
     path("work/", include("collaboration.urls")),
     path("programme/", include("programme.urls")),
+    path("notifications/", include("notifications.urls")),
     path("survey/", include("participation.public_urls")),
     path("api/v1/", include("coherence_site.api_urls")),
     path("accounts/login/", language.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", language.set_language, name="set_language"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments import events
 from assessments.access import AccessDenied
 from assessments.models import Membership, Round, StatusEvent
 from assessments.services import WorkflowError
@@ -90,6 +91,11 @@ def assignment_set(
     if due_date:
         note = _("%(note)s, due %(date)s") % {"note": note, "date": due_date.isoformat()}
     _history(round, actor, note)
+    # The assignee hears of a new assignment and of a moved due date alike.
+    data = {"code": subject.code, "dimension": dimension.code if dimension else indicator.dimension.code}
+    if due_date:
+        data["due_date"] = due_date.isoformat()
+    events.emit([events.Event(events.Kind.ASSIGNED, round, actor, (assignee.pk,), data)])
     return assignment
 
 

@@ -9,7 +9,9 @@ constant number of queries; they need no chart: the counts are the point.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import median
 from typing import Any
 
@@ -29,18 +31,29 @@ from . import charts
 VALIDATED = SnapshotDimension.ScoreSet.VALIDATED
 MIN_PEERS = 3  # fewer authorities than this, and a median could reveal one of them
 WEAKEST_SHOWN = 10
+# Authorities listed by name in a heatmap or a table: a page stays quick to serve and to read at thousands of
+# authorities. Summaries, medians and totals count every authority; the exports hold every row.
+LISTED = 50
 
 
 @dataclass
 class Panel:
-    """One chart with its words and its table."""
+    """One chart with its words and its table.
+
+    ``table`` makes the table's rows when a page shows them (``rows``): the JSON view has no table, and
+    formatting every cell of every authority only to drop it was most of its time.
+    """
 
     key: str
     title: str
     summary: str
     headers: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
+    table: Callable[[], list[list[Any]]] | None = None
     figure: dict | None = None  # Plotly figure as JSON-ready data; None: nothing to draw
+
+    @cached_property
+    def rows(self) -> list[list[Any]]:
+        return self.table() if self.table else []
 
     def as_json(self) -> dict:
         return {"key": self.key, "title": self.title, "summary": self.summary, "figure": self.figure}
@@ -48,6 +61,16 @@ class Panel:
 
 def _fmt(score: float | None) -> str:
     return "—" if score is None else f"{score:.0f}"
+
+
+def listed_note(total: int) -> str:
+    """What a capped list says about the authorities it leaves out (empty when it lists them all)."""
+    if total <= LISTED:
+        return ""
+    return _(
+        "The first %(listed)d of %(n)s authorities by name are listed: choose a country, a world region or a kind "
+        "of authority to see others, or download the export for all of them."
+    ) % {"listed": LISTED, "n": number_format(total, force_grouping=True)}
 
 
 def dimension_codes(rounds: QuerySet) -> list[str]:
@@ -72,13 +95,14 @@ def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
     for name, code, score in cells:
         by_authority[name][code] = score
     rows = [charts.HeatmapRow(name, tuple(scores.get(code) for code in codes)) for name, scores in by_authority.items()]
+    listed = rows[:LISTED]
     title = _("Validated scores by dimension, %(period)s") % {"period": period or "—"}
     panel = Panel(
         "heatmap",
         title,
         summary="",
         headers=[_("Authority"), *codes],
-        rows=[[row.authority, *(_fmt(s) for s in row.scores)] for row in rows],
+        table=lambda: [[row.authority, *(_fmt(s) for s in row.scores)] for row in listed],
     )
     if not rows:
         panel.summary = _("No validated round matches these filters.")
@@ -102,7 +126,9 @@ def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
         "low": min(scored, key=scored.get) if scored else "—",
         "low_score": _fmt(min(scored.values())) if scored else "—",
     }
-    panel.figure = charts.heatmap_figure(rows, codes, title=title, subtitle=_("0 to 100; ordered by name"))
+    if note := listed_note(len(rows)):
+        panel.summary += " " + note
+    panel.figure = charts.heatmap_figure(listed, codes, title=title, subtitle=_("0 to 100; ordered by name"))
     return panel
 
 
@@ -141,7 +167,7 @@ def trend_panel(rounds: QuerySet, authority_slug: str | None) -> Panel:
         + " "
         + note,
         headers=[_("Dimension"), *periods],
-        rows=[[code, *(_fmt(table.get((code, period))) for period in periods)] for code in codes],
+        table=lambda: [[code, *(_fmt(table.get((code, period))) for period in periods)] for code in codes],
         figure=charts.trend_figure(points, title=title, subtitle=note),
     )
 
@@ -200,7 +226,7 @@ def profile_panel(rounds: QuerySet, peers: QuerySet, authority_slug: str | None,
         title,
         summary,
         headers=[_("Dimension"), name, _("Peer median")],
-        rows=[[code, _fmt(own.get(code)), _fmt(medians.get(code))] for code in codes],
+        table=lambda: [[code, _fmt(own.get(code)), _fmt(medians.get(code))] for code in codes],
         figure=charts.peer_profile_figure(
             codes,
             [own.get(code) for code in codes],
@@ -228,12 +254,14 @@ def weakest_panel(rounds: QuerySet, period: str | None) -> Panel:
     rows = [charts.LevelDistribution(code, tuple(by_code[code])) for code in weakest]
     labels = [f"{level.value} · {level.label}" for level in Level]
     title = _("Weakest indicators, %(period)s") % {"period": period or "—"}
+    # At most WEAKEST_SHOWN rows, formatted now in the request's language (a decimal comma in French and Spanish).
+    formatted = [[row.indicator, *row.counts, number_format(mean[row.indicator], 1)] for row in rows]
     panel = Panel(
         "weakest",
         title,
         summary="",
         headers=[_("Indicator"), *labels, _("Mean level")],
-        rows=[[row.indicator, *row.counts, number_format(mean[row.indicator], 1)] for row in rows],
+        table=lambda: formatted,
     )
     if not rows:
         panel.summary = _("No validated levels match these filters.")
@@ -269,9 +297,9 @@ def self_validated_panel(rounds: QuerySet, period: str | None) -> Panel:
         title,
         summary="",
         headers=[_("Authority"), _("Self-assessed"), _("Validated"), _("Difference")],
-        rows=[
+        table=lambda: [
             [p.authority, _fmt(p.self_score), _fmt(p.validated_score), _fmt(p.validated_score - p.self_score)]
-            for p in points
+            for p in points[:LISTED]
         ],
     )
     if not points:
@@ -284,6 +312,8 @@ def self_validated_panel(rounds: QuerySet, period: str | None) -> Panel:
         "Of %(n)d authorities, %(higher)d rated themselves higher than the reviewers and %(lower)d lower.",
         len(points),
     ) % {"n": len(points), "higher": higher, "lower": lower}
+    if note := listed_note(len(points)):
+        panel.summary += " " + note
     panel.figure = charts.self_validated_figure(
         points, title=title, subtitle=_("Below the dashed line, reviewers scored lower than the city")
     )
@@ -348,12 +378,14 @@ def plan_status_table(authorities: QuerySet) -> ActionTable:
         "%(overdue)d. Authorities are listed by name.",
         len(rows),
     ) % {"with": with_actions, "n": len(rows), "overdue": total[-1]}
+    if note := listed_note(len(rows)):
+        summary += " " + note
     return ActionTable(
         "plan_status",
         _("Improvement plans: actions by status"),
         summary,
         headers=[_("Authority"), *_status_headers()],
-        rows=rows,
+        rows=rows[:LISTED],
         total=total,
     )
 

@@ -1,9 +1,10 @@
 """Exports of assessment data as CSV and XLSX: tidy rows, streamed, in constant memory whatever their number.
 
-Each export has one row generator, fed by one database query read in chunks with
+Each export has one row generator, fed by database queries read in chunks with
 ``QuerySet.iterator(chunk_size=...)`` (a server-side cursor on PostgreSQL); the CSV writer streams its
 rows as they come, the XLSX writer appends them to a write-only workbook on disk. Neither holds the
-rows in memory.
+rows in memory. The exports of rounds read them a batch of rounds at a time, in the export's order, so
+that the first bytes leave before the database has joined and sorted every row of every round.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from indicators.models import Indicator
 from plans.models import Action, ActionQuerySet, ActionUpdate
 
 CHUNK_SIZE = 2000
+ROUNDS_PER_QUERY = 100
 # Rows joined into one chunk of the CSV stream: fewer, larger writes to the socket.
 CSV_ROWS_PER_CHUNK = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -154,12 +156,23 @@ INDICATOR_FIELDS = (
 )
 
 
+def _in_round_batches(rounds: RoundQuerySet, rows_of: Callable[[list[int]], Iterator[tuple]]) -> Iterator[tuple]:
+    """Yield ``rows_of`` each batch of ``ROUNDS_PER_QUERY`` rounds, by authority name, slug and period."""
+    ids = list(rounds.order_by("authority__name", "authority__slug", "period", "pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), ROUNDS_PER_QUERY):
+        yield from rows_of(ids[start : start + ROUNDS_PER_QUERY])
+
+
 def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
     """Yield one row per round × indicator (dimensions the city left out excluded), in catalogue order.
 
     An answer carried over from an earlier round and not yet confirmed counts as not answered
     (``Answer.counts``): its row is an unanswered one, with ``carried_over`` true.
     """
+    return _in_round_batches(rounds, _indicator_rows)
+
+
+def _indicator_rows(round_ids: list[int]) -> Iterator[tuple]:
     omitted = Round.omitted_dimensions.through.objects.filter(
         round_id=OuterRef("round__id"), dimension_id=OuterRef("dimension_id")
     )
@@ -173,7 +186,7 @@ def indicator_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
             answer=FilteredRelation("round__answers", condition=Q(round__answers__indicator=F("pk"))),
             review=FilteredRelation("round__review_items", condition=Q(round__review_items__indicator=F("pk"))),
         )
-        .filter(round__in=rounds)
+        .filter(round__in=round_ids)
         # An annotation, not a filter, so that the subquery reuses the join to the round.
         .alias(left_out=Exists(omitted))
         .filter(left_out=False)
@@ -239,7 +252,10 @@ def _snapshot_columns(prefix: str) -> dict[str, F]:
 
 def score_rows(rounds: RoundQuerySet) -> Iterator[tuple]:
     """Yield the frozen scores of the validated rounds: a row per dimension, then the headline row."""
-    validated = rounds.filter(status=Round.Status.VALIDATED)
+    return _in_round_batches(rounds.filter(status=Round.Status.VALIDATED), _score_rows)
+
+
+def _score_rows(validated: list[int]) -> Iterator[tuple]:
     dimensions = (
         SnapshotDimension.objects.filter(score_set=SnapshotDimension.ScoreSet.VALIDATED, snapshot__round__in=validated)
         .annotate(

@@ -50,14 +50,22 @@ class RoundFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset: QuerySet | None = None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
-        values = self.queryset.order_by()
-        self.filters["country"].extra["choices"] = _places(values.values_list("authority__country", flat=True))
-        self.filters["region"].extra["choices"] = _places(values.values_list("authority__region", flat=True))
-        self.filters["period"].extra["choices"] = _pairs(values.values_list("period", flat=True), reverse=True)
-        self.filters["version"].extra["choices"] = _pairs(values.values_list("version__number", flat=True))
-        self.filters["authority"].extra["choices"] = sorted(
-            set(values.values_list("authority__slug", "authority__name")), key=lambda pair: pair[1]
+        # One query for every choice (not one per filter, each reading every round).
+        rows = set(
+            self.queryset.order_by().values_list(
+                "authority__country",
+                "authority__region",
+                "period",
+                "version__number",
+                "authority__slug",
+                "authority__name",
+            )
         )
+        self.filters["country"].extra["choices"] = _places(row[0] for row in rows)
+        self.filters["region"].extra["choices"] = _places(row[1] for row in rows)
+        self.filters["period"].extra["choices"] = _pairs((row[2] for row in rows), reverse=True)
+        self.filters["version"].extra["choices"] = _pairs(row[3] for row in rows)
+        self.filters["authority"].extra["choices"] = sorted({row[4:] for row in rows}, key=lambda pair: pair[1])
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(publication_consent=True) if value == "published" else queryset

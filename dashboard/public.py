@@ -12,12 +12,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 
 from assessments.models import Authority, Band, Round
-from assessments.uploads import LOGO_CONTENT_TYPES
+from assessments.uploads import LOGO_CONTENT_TYPES, file_response
 from reports import services as reports
 from reports.models import ReportJob
 from reports.views import serve_job_file
@@ -60,11 +60,7 @@ def public_logo(request: HttpRequest, slug: str) -> HttpResponse:
     content_type = LOGO_CONTENT_TYPES.get(Path(authority.logo.name).suffix.lower())
     if content_type is None:
         raise Http404
-    try:
-        handle = authority.logo.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(handle, content_type=content_type)
+    return file_response(authority.logo, Path(authority.logo.name).name, content_type=content_type, as_attachment=False)
 
 
 @login_not_required

@@ -1,6 +1,9 @@
 """Dashboards: reviewers compare authorities, cities see themselves against peers, the public sees published rounds."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -89,14 +92,18 @@ def public_dashboard(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period") or (periods[0] if periods else None)
     if period is not None and period not in periods:
         return render(request, "dashboard/public.html", {"periods": periods, "error": True}, status=400)
-    rounds = published.filter(period=period).select_related("authority", "snapshot").order_by("authority__name")
+    rounds = published.filter(period=period).select_related("authority", "snapshot").order_by("authority__name", "pk")
+    # The period's rounds a page of authorities at a time, by name; the heatmap's summary counts them all.
+    page = Paginator(rounds, data.LISTED).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/public.html",
         {
             "periods": periods,
             "period": period,
-            "rounds": rounds,
+            "rounds": page.object_list,
+            "page": page,
+            "query": urlencode({"period": period}),
             "panels": [data.heatmap_panel(published, period)],
             "public_actions": data.public_actions(rounds, period),
             "profiles": profiles,

@@ -25,7 +25,7 @@ from assessments.access import AccessDenied, Capability, access_round, programme
 from assessments.access import require as require_on_round
 from assessments.http import refused_page
 from assessments.models import Authority, Round
-from assessments.uploads import file_response
+from assessments.uploads import StorageUnavailable, file_response
 from indicators.models import Dimension, Indicator
 
 from . import access, services
@@ -306,7 +306,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.attachment_add(consultation=consultation, actor=request.user, **form.cleaned_data)
         except AccessDenied as denied:
             return refused_page(request, str(denied), reverse("consultation_detail", args=[pk]), status=403)
-        except services.ParticipationError as error:
+        except (services.ParticipationError, StorageUnavailable) as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The attachment is added."))

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from assessments.access import AccessDenied, programme_roles
 from assessments.http import refused_page
 from assessments.models import Authority, Round
-from assessments.uploads import file_response
+from assessments.uploads import StorageUnavailable, file_response
 from indicators.models import Indicator
 
 from . import access, services
@@ -327,7 +327,7 @@ def update_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.update_add(action=action, actor=request.user, **form.cleaned_data)
-        except services.PlanError as error:
+        except (services.PlanError, StorageUnavailable) as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Your progress update is added."))

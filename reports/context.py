@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from assessments import scoring
 from assessments.models import Answer, Band, Round, SnapshotDimension, StatusEvent, answer_label
 from assessments.sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
+from assessments.uploads import STORAGE_ERRORS
 from dashboard.charts import (
     DimensionBar,
     PerceptionPoint,
@@ -503,7 +504,8 @@ def logo_data_uri(round: Round) -> str:
             return ""
         with logo.open("rb") as file:
             content = file.read(LOGO_MAX_BYTES + 1)
-    except (OSError, ValueError):  # a missing file leaves the cover without a logo, not the city without a report
+    # A missing file, or a storage that does not answer, leaves the cover without a logo, not the city without a report.
+    except (*STORAGE_ERRORS, ValueError):
         logger.warning("The logo of authority %s could not be read", round.authority_id, exc_info=True)
         return ""
     if len(content) > LOGO_MAX_BYTES:

@@ -24,3 +24,19 @@ echo "== Improvement plans at 1,000 authorities × 50 actions =="
 $PY manage.py bench_plans
 echo "== Campaigns: opening one for 1,000 authorities, and its board =="
 $PY manage.py bench_campaigns
+echo "== A city's data export: peak memory with 1,000 evidence files =="
+$PY manage.py bench_export
+echo "== The form: a dimension page of 8 indicators and the autosave POST, against their floors =="
+$PY manage.py bench_form
+echo "== The review queue and the API round list: one page at 100, 1,000 and 5,000 authorities =="
+$PY manage.py bench_lists
+echo "== Every page a person waits on, at 1,000 and 5,000 authorities (target: <= 300 ms each) =="
+$PY manage.py bench_pages
+echo "== In the browser: the pages with charts, cold cache, full against partial plotly.js (target: drawn <= 1 s) =="
+DEBUG=1 $PY manage.py seed_demo -v0 >/dev/null  # the demo data the pages show (idempotent)
+$PY manage.py bench_browser
+echo "== Memory: a gunicorn worker's RSS over 10,000 requests; a Celery worker rendering the full report =="
+$PY manage.py bench_memory
+echo "== Load: 50 officials autosaving (2 s think time) and 5 reviewers browsing for 60 s, gunicorn 4 workers =="
+# Exits non-zero when the final answers differ from the last ones the officials sent (a correctness failure).
+$PY manage.py bench_load

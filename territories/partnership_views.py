@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from assessments.access import AccessDenied
 from assessments.http import refused_page
 from assessments.models import Answer, Authority, Band, Membership, Round, SnapshotDimension
-from assessments.uploads import file_response
+from assessments.uploads import StorageUnavailable, file_response
 from indicators.models import Indicator
 from indicators.rules import Level
 
@@ -329,6 +329,8 @@ def partnership_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.partnership_evidence_add(partnership=partnership, actor=request.user, **form.cleaned_data)
         except AccessDenied as denied:
             return refused_page(request, str(denied), back, status=403)
+        except StorageUnavailable as error:  # the store refused the file: nothing was shared
+            form.add_error(None, error)
         except services.TerritoryError as error:
             if not partnership.confirmed:
                 return refused_page(request, " ".join(error.messages), back)

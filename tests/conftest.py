@@ -19,11 +19,13 @@ from django.utils import translation
 
 from assessments import services
 from assessments.models import Round
+from assessments.sheet import forget_kept
 from coherence_site import celery as celery_module
 from coherence_site.celery import app
 from indicators.models import CatalogueVersion
 from tests.factories import UserFactory
 from tests.processes import free_port
+from tests.s3 import S3Bucket, S3Server
 from tests.world import City, answer_everything, make_city
 
 # `make test` spreads the suite over the machine's cores (pytest-xdist, one test database per worker), then runs
@@ -91,6 +93,12 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_forgotten():
+    """Tests change a published catalogue version's indicators in place, which the site never does: forget its copies."""
+    forget_kept()
 
 
 @pytest.fixture(autouse=True)
@@ -320,3 +328,26 @@ def broker(tmp_path, settings):
         server.resume()
         server.process.kill()
         server.process.wait()
+
+
+# --- object storage: an S3-compatible server (tests/s3.py) ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> S3Bucket:
+    """A fresh private bucket; this process does not store there unless the test also asks for ``s3``."""
+    return S3Bucket.fresh(s3_server.endpoint)
+
+
+@pytest.fixture
+def s3(s3_bucket, settings) -> S3Bucket:
+    """This process's stored files go to a fresh bucket, as with AWS_STORAGE_BUCKET_NAME set."""
+    settings.STORAGES = {**settings.STORAGES, "default": s3_bucket.storage}
+    return s3_bucket

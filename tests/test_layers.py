@@ -22,11 +22,12 @@ from tests.world import make_city
 ROOT = Path(settings.BASE_DIR)
 # An app → the apps above it, which it must not import (Python) or include (templates).
 # In a fixed order: the tests are parametrized from it, and every test process must collect the same tests.
-PEERS = ("plans", "participation", "territories", "collaboration", "programme")
+PEERS = ("plans", "participation", "territories", "collaboration", "programme", "notifications")
+# operations/ (backups) stands above them all and reads every app's tables without importing any.
 ABOVE = {
-    "indicators": {"assessments", *PEERS, "reports", "dashboard"},
-    "assessments": {*PEERS, "reports", "dashboard"},
-    **{peer: (set(PEERS) - {peer}) | {"reports", "dashboard"} for peer in PEERS},
+    "indicators": {"assessments", *PEERS, "reports", "dashboard", "operations"},
+    "assessments": {*PEERS, "reports", "dashboard", "operations"},
+    **{peer: (set(PEERS) - {peer}) | {"reports", "dashboard", "operations"} for peer in PEERS},
 }
 
 

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   function draw() {
+    var drawing = [];
     document.querySelectorAll(".chart[data-figure]").forEach(function (el) {
       var source = document.getElementById(el.dataset.figure);
       if (!source || !window.Plotly) { return; }
@@ -15,9 +16,13 @@
       }
       layout.autosize = true;
       // No "send to cloud": unpublished scores must never leave the site.
-      window.Plotly.newPlot(el, figure.data, layout, {
+      drawing.push(window.Plotly.newPlot(el, figure.data, layout, {
         responsive: true, displaylogo: false, showSendToCloud: false, modeBarButtonsToRemove: ["sendChartToCloud"],
-      });
+      }));
+    });
+    // Once every chart is drawn (what the browser benchmark and tests wait for).
+    Promise.all(drawing).then(function () {
+      document.dispatchEvent(new CustomEvent("charts:drawn", { detail: { count: drawing.length } }));
     });
   }
   if (document.readyState === "loading") {

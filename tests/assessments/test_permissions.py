@@ -252,6 +252,7 @@ ENDPOINTS = {
     ("POST", "thread_reopen", "validated"): Capability.COMMENT,
     ("GET", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
     ("POST", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
+    ("GET", "authority_export", "authority"): Capability.EDIT_AUTHORITY,
 }
 
 # The workflow's own order, which the services keep whoever asks: out of turn, a 409 that says why.

@@ -539,6 +539,7 @@ def test_the_round_page_queries_do_not_grow_with_threads(client, draft, quito, d
         _say(draft, quito.approver, "An answer @quito-editor", code=code)
     with django_assert_num_queries(len(few)):
         client.get(reverse("round_detail", args=[draft.pk]))
+    client.get(reverse("round_dimension", args=[draft.pk, "VC"]))  # the cards' guidance is kept from then on
     with CaptureQueriesContext(connection) as form_few:
         client.get(reverse("round_dimension", args=[draft.pk, "VC"]))
     _say(draft, quito.editor, "More", code="VC-03")

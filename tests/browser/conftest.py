@@ -83,6 +83,20 @@ def login(browser, live_server, _pages, settings):
     yield open_as
     for context in contexts:
         context.close()
+    _wait_for_requests_in_flight(live_server)
+
+
+def _wait_for_requests_in_flight(live_server, timeout: float = 30) -> None:
+    """Let the live server finish the requests the closed pages left behind before the database is emptied.
+
+    A save still running when pytest-django truncates the tables for the next test holds row locks that the
+    TRUNCATE waits on while the save waits on the TRUNCATE: PostgreSQL breaks the deadlock by failing the
+    flush, and the next test starts on the last one's rows. Each request runs in a thread of the server
+    (socketserver.ThreadingMixIn keeps them in ``_threads``); closing a browser context ends its
+    connections, so these threads end once their request is answered.
+    """
+    for thread in list(getattr(live_server.thread.httpd, "_threads", ())):
+        thread.join(timeout)
 
 
 def assert_accessible(page, name: str) -> None:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from dashboard import data
 from indicators.models import Indicator
 from tests.factories import AuthorityFactory, MembershipFactory, UserFactory
 
@@ -188,9 +189,9 @@ def test_dashboard_query_counts_do_not_grow_with_authorities(
         authority = AuthorityFactory(region="South")
         validated_round(authority, catalogue, "2025", float(n % 100), published=n % 2 == 0, levels={"HC-01": n % 5})
     client.force_login(reviewer)
-    with django_assert_max_num_queries(24):  # the panels' 23 and the count of the improvement plans' actions
+    with django_assert_max_num_queries(20):  # the panels' 19 and the count of the improvement plans' actions
         assert client.get(reverse("reviewer_dashboard")).status_code == 200
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(19):
         assert client.get(reverse("reviewer_dashboard_data")).status_code == 200
     with django_assert_max_num_queries(10):  # 8, and the public improvement actions with their indicators
         assert client.get(reverse("public_dashboard")).status_code == 200
@@ -200,3 +201,40 @@ def test_dashboard_query_counts_do_not_grow_with_authorities(
     # (base.html asks whether a person who is not a reviewer is a member anywhere).
     with django_assert_max_num_queries(17):
         assert client.get(reverse("authority_dashboard")).status_code == 200
+
+
+def test_past_the_listed_number_the_pages_list_the_first_authorities_by_name_and_count_them_all(
+    client, reviewer, catalogue, monkeypatch
+):
+    monkeypatch.setattr(data, "LISTED", 3)
+    for n in range(5):
+        validated_round(AuthorityFactory(name=f"City {n}"), catalogue, "2025", 20.0 * n, published=True)
+    client.force_login(reviewer)
+
+    page = client.get(reverse("reviewer_dashboard"))
+    heatmap = next(panel for panel in page.context["panels"] if panel.key == "heatmap")
+    assert heatmap.figure["data"][0]["y"] == ["City 0", "City 1", "City 2"]
+    assert [row[0] for row in heatmap.rows] == ["City 0", "City 1", "City 2"]
+    assert "5 authorities in 2025" in heatmap.summary and "The first 3 of 5 authorities" in heatmap.summary
+    plans = page.context["plan_status"]
+    assert len(plans.rows) == 3 and "The first 3 of 5 authorities" in plans.summary
+    json_heatmap = client.get(reverse("reviewer_dashboard_data"), {"panel": "heatmap"}).json()["panels"][0]
+    assert json_heatmap["figure"]["data"][0]["y"] == ["City 0", "City 1", "City 2"]
+
+    client.logout()
+    public = client.get(reverse("public_dashboard"), {"page": 2})
+    assert [round.authority.name for round in public.context["rounds"]] == ["City 3", "City 4"]
+    assert 'href="?period=2025&amp;page=1"' in public.content.decode()
+
+
+def test_the_filters_show_the_chosen_values_selected(client, reviewer, catalogue):
+    validated_round(AuthorityFactory(name="Lima", slug="lima", kind="municipality"), catalogue, "2025", 40.0)
+    validated_round(AuthorityFactory(name="Quito", slug="quito", kind="municipality"), catalogue, "2023", 40.0)
+    client.force_login(reviewer)
+
+    body = client.get(reverse("reviewer_dashboard"), {"authority": "quito", "period": "2023"}).content.decode()
+
+    assert '<option value="quito" selected>Quito</option>' in body
+    assert '<option value="lima">Lima</option>' in body
+    assert '<option value="2023" selected>2023</option>' in body
+    assert '<option value="" selected>' not in body.split('name="authority"')[1].split("</select>")[0]

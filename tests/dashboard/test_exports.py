@@ -348,11 +348,23 @@ def test_query_counts_stay_the_same_whatever_the_number_of_rounds(
 
     for export in ("indicators", "scores"):
         for fmt in ("csv", "xlsx"):
-            # Session, user, the reviewer's two permission queries, the export itself.
-            with django_assert_max_num_queries(5):
+            # Session, user, the reviewer's two permission queries, the rounds' ids, the rows (one per
+            # ROUNDS_PER_QUERY rounds).
+            with django_assert_max_num_queries(6):
                 response = client.get(reverse(f"export_{export}", args=[fmt]))
                 content = b"".join(response.streaming_content)
             assert len(content) > 0
+
+
+def test_rounds_read_in_batches_come_out_in_the_same_order_as_in_one(client, reviewer, catalogue, monkeypatch):
+    _validated_rounds(catalogue, reviewer, 5)
+    client.force_login(reviewer)
+    whole = {export: download(client, export, "csv") for export in ("indicators", "scores")}
+
+    monkeypatch.setattr(exports, "ROUNDS_PER_QUERY", 2)
+
+    assert {export: download(client, export, "csv") for export in ("indicators", "scores")} == whole
+    assert len({row["authority_slug"] for row in whole["scores"]}) == 5
 
 
 def test_a_reviewers_provisional_levels_are_not_exported_before_validation(client, submitted, quito, reviewer):

@@ -12,7 +12,16 @@ from assessments.models import Authority, Membership, Round
 pytestmark = pytest.mark.django_db
 
 # Every model of the apps whose demo data seed_demo makes (through slots.DEMO_DATA for the apps above).
-DEMO_APPS = ("assessments", "plans", "participation", "territories", "collaboration", "programme", "outbox")
+DEMO_APPS = (
+    "assessments",
+    "plans",
+    "participation",
+    "territories",
+    "collaboration",
+    "programme",
+    "notifications",
+    "outbox",
+)
 
 
 def counts() -> dict[str, int]:

@@ -695,3 +695,20 @@ def test_a_file_gone_from_the_disk_is_a_404(editor, recorded, quito, tmp_path):
 def test_an_unknown_round_is_a_404(editor):
     assert editor.get(reverse("consultation_list", args=[987654])).status_code == 404
     assert editor.post(reverse("consultation_create", args=[987654]), {}).status_code == 404
+
+
+def test_an_attachment_the_file_store_refuses_is_a_form_error_and_nothing_is_recorded(
+    editor, recorded, settings, tmp_path
+):
+    blocker = tmp_path / "not-a-folder"  # a file where the media folder should be: the disk refuses every write
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker
+    response = editor.post(
+        reverse("attachment_add", args=[recorded.pk]),
+        {"title": "Minutes of the workshop", "file": SimpleUploadedFile("workshop-minutes.pdf", PDF)},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "The file could not be stored: the file store is unavailable." in page
+    assert 'value="Minutes of the workshop"' in page  # what was typed stays in the form
+    assert not ConsultationAttachment.objects.exists()

@@ -3,6 +3,7 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -298,3 +299,28 @@ FORM_QUERIES = 25
 REVIEW_QUERIES = 23  # with the last validated round's levels and the comment threads
 ROUND_QUERIES = 23  # with the open comment threads
 VALIDATED_ROUND_QUERIES = 25
+
+
+def test_a_progress_update_whose_file_the_store_refuses_is_a_form_error_and_not_recorded(
+    client, quito, draft, settings, tmp_path
+):
+    action = _action(draft, {"HC-02": 3})
+    blocker = tmp_path / "not-a-folder"  # a file where the media folder should be: the disk refuses every write
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker
+    client.force_login(quito.editor)
+
+    response = client.post(
+        reverse("plan_update_add", args=[quito.authority.slug, action.pk]),
+        {
+            "text": "The desk opened in March.",
+            "date": timezone.localdate().isoformat(),
+            "file": SimpleUploadedFile("minutes.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+        },
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "The file could not be stored: the file store is unavailable." in page
+    assert "The desk opened in March." in page  # what was typed stays in the form
+    assert not ActionUpdate.objects.exists()

@@ -77,7 +77,10 @@ def test_the_preview_loads_plotly_and_the_chart_script_and_runs_no_inline_script
 
     scripts = re.findall(r"<script\b([^>]*)>", body)
     sources = [re.search(r'src="([^"]+)"', attributes) for attributes in scripts]
-    assert [m.group(1) for m in sources if m] == ["/static/vendor/plotly/plotly.min.js", "/static/js/charts.js"]
+    assert [m.group(1) for m in sources if m] == [
+        "/static/vendor/plotly/plotly-cartesian.min.js",
+        "/static/js/charts.js",
+    ]
     # The Content-Security-Policy (script-src 'self') refuses inline scripts: only JSON data sits inline.
     assert all(m or 'type="application/json"' in attributes for m, attributes in zip(sources, scripts, strict=True))
 
@@ -87,4 +90,4 @@ def test_the_pdf_still_embeds_the_charts_as_svg(validated):
 
     assert html.count('<svg class="main-svg"') == 2  # exported by kaleido, inline
     assert "Dimension profile" in html
-    assert "data-figure" not in html and "application/json" not in html and "plotly.min.js" not in html
+    assert "data-figure" not in html and "application/json" not in html and "vendor/plotly" not in html

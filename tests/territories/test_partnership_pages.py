@@ -780,3 +780,19 @@ def test_the_pages_cost_the_same_queries_for_two_partnerships_or_twenty(
         assert len(response.context["evidence"]) == 22
     else:
         assert sum(len(rows) for rows in response.context["groups"].values()) == 22
+
+
+def test_evidence_the_file_store_refuses_is_a_form_error_and_nothing_is_shared(client, world, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"  # a file where the media folder should be: the disk refuses every write
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker
+    before = _snapshot()
+    response = _login(client, world.users["editor_a"]).post(
+        reverse("partnership_evidence_add", args=[world.confirmed.pk]),
+        {"title": "Signed agreement", "file": SimpleUploadedFile("agreement.pdf", PDF)},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "The file could not be stored: the file store is unavailable." in page
+    assert 'value="Signed agreement"' in page
+    assert _snapshot() == before

@@ -9,23 +9,18 @@ a test: it never fails for being slow.
 
 from __future__ import annotations
 
-import random
 import time
 import tracemalloc
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from assessments import scoring
-from assessments.models import Answer, Authority, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from assessments.benchdata import PERIODS, populate
+from assessments.models import Answer
 from coherence_site.bench import median_ms, site_client
 from indicators.models import CatalogueVersion
 
-PERIODS = ("2021", "2023", "2025")
 HEATMAP_SQL = """
     SELECT a.name, sd.dimension, sd.score
     FROM assessments_snapshotdimension sd
@@ -84,7 +79,7 @@ class Command(BaseCommand):
 
     def run(self, version, authorities: int, runs: int) -> None:
         started = time.perf_counter()
-        reviewer = self.generate(version, authorities)
+        reviewer = populate(version, authorities, periods=PERIODS).reviewer
         answers = Answer.objects.filter(round__authority__slug__startswith="bench-").count()
         self.stdout.write(
             f"data: {authorities} authorities x {len(PERIODS)} periods x {version.indicators.count()} indicators"
@@ -134,95 +129,3 @@ class Command(BaseCommand):
                 f"CSV export, {label}: {rows} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s "
                 f"(target >= 50,000); peak Python memory while streaming {peak / 1e6:.1f} MB"
             )
-
-    def generate(self, version, count: int):
-        """Bulk-create authorities, validated rounds, answers, review items and snapshots."""
-        rng = random.Random(2025)
-        User = get_user_model()
-        reviewer = User.objects.create(username="bench-reviewer")
-        reviewer.user_permissions.add(Permission.objects.get(codename="review_round"))
-        kinds = list(Authority.Kind.values)
-        created = Authority.objects.bulk_create(
-            Authority(
-                name=f"Bench City {n:04d}",
-                slug=f"bench-{n:04d}",
-                kind=kinds[n % 3],
-                country=f"Country {n % 40}",
-                region=f"Region {n % 6}",
-            )
-            for n in range(count)
-        )
-        now = timezone.now()
-        rounds = Round.objects.bulk_create(
-            Round(
-                authority=authority,
-                version=version,
-                period=period,
-                status=Round.Status.VALIDATED,
-                submitted_at=now,
-                validated_at=now,
-                submission_count=1,
-                publication_consent=rng.random() < 0.5,
-            )
-            for authority in created
-            for period in PERIODS
-        )
-        indicators = list(version.indicators.select_related("dimension").order_by("dimension__order", "order"))
-        answers, reviews, snapshots, dimension_rows = [], [], [], []
-        for round in rounds:
-            levels = {i.pk: min(4, max(0, int(rng.gauss(2, 1.1)))) for i in indicators}
-            validated = {pk: max(0, level - (rng.random() < 0.2)) for pk, level in levels.items()}
-            answers += [
-                Answer(
-                    round=round, indicator=i, response="level", level=levels[i.pk], justification="bench", revision=1
-                )
-                for i in indicators
-            ]
-            reviews += [
-                ReviewItem(round=round, indicator=i, validated_level=validated[i.pk], reviewer=reviewer)
-                for i in indicators
-            ]
-            sets = {}
-            for name, chosen in (("self", levels), ("validated", validated)):
-                dims: dict[str, list] = {}
-                for i in indicators:
-                    dims.setdefault(i.dimension.code, []).append(scoring.IndicatorInput(i.code, "level", chosen[i.pk]))
-                sets[name] = scoring.score_round(
-                    [
-                        scoring.DimensionInput(code, code in ("HC", "VC", "SP", "IN"), tuple(items))
-                        for code, items in dims.items()
-                    ]
-                )
-            snapshots.append(
-                ScoreSnapshot(
-                    round=round,
-                    version=version,
-                    rules_version=scoring.RULES_VERSION,
-                    weights={},
-                    data={},
-                    self_headline=sets["self"].headline,
-                    validated_headline=sets["validated"].headline,
-                    validated_band=sets["validated"].band or "",
-                    completeness=1.0,
-                    evidence_coverage=0.0,
-                )
-            )
-            dimension_rows.append(sets)
-        Answer.objects.bulk_create(answers, batch_size=5000)
-        ReviewItem.objects.bulk_create(reviews, batch_size=5000)
-        ScoreSnapshot.objects.bulk_create(snapshots, batch_size=2000)
-        SnapshotDimension.objects.bulk_create(
-            (
-                SnapshotDimension(
-                    snapshot=snapshot, score_set=name, dimension=d.code, core=d.core, score=d.score, band=d.band or ""
-                )
-                for snapshot, sets in zip(snapshots, dimension_rows, strict=True)
-                for name, score in sets.items()
-                for d in score.dimensions
-            ),
-            batch_size=5000,
-        )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
-        return reviewer
