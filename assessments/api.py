@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import django_filters
 from django.core.validators import RegexValidator
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
+from rest_framework.response import Response
 
 from indicators.api import BAD_REQUEST, UNAUTHORIZED
 from indicators.rules import HIGHEST_LEVEL, LOWEST_LEVEL
 
-from . import scoring, slots
+from . import scoring, slots, trends
+from .crosswalk import LeftOutReason
 from .models import Answer, Authority, Band, Round
 from .sheet import AnswerSheet, answer_sheet, round_scores
 
@@ -262,3 +265,77 @@ class RoundDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return _rounds(self.request)
+
+
+# --- an authority's trend across rounds (and catalogue editions) --------------------------------
+
+
+class TrendPointSerializer(serializers.Serializer):
+    round = serializers.IntegerField(source="round_id", help_text=_("The round's id (its detail in the API)."))
+    period = serializers.CharField()
+    edition = serializers.IntegerField(help_text=_("The number of the catalogue edition the round is on."))
+    index = serializers.FloatField(allow_null=True, help_text=_("The headline index on the trend's basis."))
+    scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text=_("Each dimension's score on the trend's basis, by dimension code."),
+    )
+
+
+class TrendComparedSerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["same", "split", "merged", "regrouped"])
+    first = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Codes in the older edition, compared as one indicator.")
+    )
+    second = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Codes in the latest edition, compared as one indicator.")
+    )
+    editions = serializers.ListField(child=serializers.IntegerField(), help_text=_("The older edition, the latest."))
+
+
+class TrendLeftOutSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    edition = serializers.IntegerField(help_text=_("The edition that has the indicator."))
+    reason = serializers.ChoiceField(choices=[reason.value for reason in LeftOutReason])
+
+
+class TrendBasisSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[trends.SAME_EDITION, trends.COMPARABLE],
+        help_text=_(
+            "same_edition: every round on one catalogue edition, with its ordinary validated scores; comparable: "
+            "rounds on several editions, each scored against the latest on the indicators both editions share."
+        ),
+    )
+    editions = serializers.ListField(child=serializers.IntegerField())
+    compared = TrendComparedSerializer(
+        many=True, help_text=_("Empty on the same edition: every indicator is compared.")
+    )
+    left_out = TrendLeftOutSerializer(many=True)
+
+
+class TrendSerializer(serializers.Serializer):
+    authority = serializers.CharField(help_text=_("The authority's slug."))
+    basis = TrendBasisSerializer()
+    points = TrendPointSerializer(many=True, help_text=_("The validated rounds, oldest first."))
+
+
+@extend_schema(
+    responses={
+        200: TrendSerializer,
+        401: UNAUTHORIZED,
+        404: OpenApiResponse(OpenApiTypes.OBJECT, description="No validated round of that authority you may see."),
+    }
+)
+class AuthorityTrend(generics.GenericAPIView):
+    """An authority's validated rounds over time, on one basis across catalogue editions, and what it compares."""
+
+    serializer_class = TrendSerializer
+
+    def get(self, request, slug: str):
+        rounds = Round.objects.visible_to(request.user).filter(authority__slug=slug, status=Round.Status.VALIDATED)
+        trend = trends.round_trend(rounds)
+        if not trend.points:
+            raise Http404
+        data = {"authority": slug, "basis": trend.basis_data(), "points": trend.points}
+        return Response(self.get_serializer(data).data)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from assessments.api import RoundDetail, RoundList
+from assessments.api import AuthorityTrend, RoundDetail, RoundList
 from indicators.api import CatalogueList
 from plans.api import ActionList
 from territories.api import AuthorityList
@@ -50,6 +50,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", RoundDetail.as_view(), name="api_round_detail"),
     path("actions/", ActionList.as_view(), name="api_action_list"),
     path("authorities/", AuthorityList.as_view(), name="api_authority_list"),
+    path("authorities/<slug:slug>/trend/", AuthorityTrend.as_view(), name="api_authority_trend"),
     # drf-spectacular serves the schema to anyone unless told otherwise.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
 ]

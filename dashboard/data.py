@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.models import Authority, Band, ReviewItem, Round, ScoreSnapshot, SnapshotDimension
+from assessments.trends import COMPARABLE, describe_basis, round_trend
 from indicators.models import Dimension, Level
 from indicators.rules import LEVELS
 from plans.followup import NONE, Movement, round_levels
@@ -50,13 +51,14 @@ class Panel:
     headers: list[str] = field(default_factory=list)
     table: Callable[[], list[list[Any]]] | None = None
     figure: dict | None = None  # Plotly figure as JSON-ready data; None: nothing to draw
+    extra: dict[str, Any] = field(default_factory=dict)  # more JSON-ready data for the JSON view (the trend's basis)
 
     @cached_property
     def rows(self) -> list[list[Any]]:
         return self.table() if self.table else []
 
     def as_json(self) -> dict:
-        return {"key": self.key, "title": self.title, "summary": self.summary, "figure": self.figure}
+        return {"key": self.key, "title": self.title, "summary": self.summary, "figure": self.figure, **self.extra}
 
 
 def _fmt(score: float | None) -> str:
@@ -133,42 +135,49 @@ def heatmap_panel(rounds: QuerySet, period: str | None) -> Panel:
 
 
 def trend_panel(rounds: QuerySet, authority_slug: str | None) -> Panel:
-    """One authority's validated dimension scores across periods, on one catalogue version."""
-    own = rounds.filter(authority__slug=authority_slug)
-    latest = own.order_by("-period").values_list("version_id", "authority__name").first()
+    """One authority's validated dimension scores across periods, on one basis across catalogue editions.
+
+    ``assessments.trends`` says the rule: the ordinary scores when every round is on the latest round's
+    edition, else every round on the comparable basis with the latest; the summary names the basis.
+    """
+    trend = round_trend(rounds.filter(authority__slug=authority_slug))
     title = _("Trend across rounds")
-    if not latest:
-        return Panel("trend", title, _("Choose an authority with validated rounds to see its trend."))
-    version_id, name = latest
-    rows = list(
-        SnapshotDimension.objects.filter(snapshot__round__in=own.filter(version_id=version_id), score_set=VALIDATED)
-        .order_by("snapshot__round__period", "dimension")
-        .values_list("snapshot__round__period", "dimension", "score")
-    )
-    order = {code: n for n, code in enumerate(dimension_codes(own))}
-    rows.sort(key=lambda row: (row[0], order.get(row[1], len(order))))
-    points = [charts.TrendPoint(period, code, score) for period, code, score in rows]
-    periods = sorted({p.period for p in points})
-    codes = list(dict.fromkeys(p.dimension for p in points))
+    if not trend.points:
+        return Panel(
+            "trend",
+            title,
+            _("Choose an authority with validated rounds to see its trend."),
+            extra={"basis": trend.basis_data()},
+        )
+    points = [
+        charts.TrendPoint(point.period, code, point.scores[code])
+        for code in trend.dimensions
+        for point in trend.points
+        if code in point.scores
+    ]
+    periods = trend.periods
+    codes = trend.dimensions
     table = {(p.dimension, p.period): p.score for p in points}
-    skipped = own.exclude(version_id=version_id).count()
-    note = _("Comparable rounds only: catalogue version of the latest round.")
-    if skipped:
-        note += " " + ngettext(
-            "%(n)d round on another catalogue version is left out.",
-            "%(n)d rounds on another catalogue version are left out.",
-            skipped,
-        ) % {"n": skipped}
-    title = _("%(name)s: trend across rounds") % {"name": name}
+    if trend.basis == COMPARABLE:
+        note = _("Comparable basis across catalogue editions %(editions)s.") % {
+            "editions": ", ".join(str(number) for number in trend.editions)
+        }
+        details = describe_basis(trend.basis_data())
+    else:
+        note = _("Comparable rounds only: catalogue version of the latest round.")
+        details = note
+    title = _("%(name)s: trend across rounds") % {"name": trend.authority}
     return Panel(
         "trend",
         title,
-        summary=_("Validated scores of %(name)s in %(periods)s.") % {"name": name, "periods": ", ".join(periods)}
+        summary=_("Validated scores of %(name)s in %(periods)s.")
+        % {"name": trend.authority, "periods": ", ".join(periods)}
         + " "
-        + note,
+        + details,
         headers=[_("Dimension"), *periods],
         table=lambda: [[code, *(_fmt(table.get((code, period))) for period in periods)] for code in codes],
         figure=charts.trend_figure(points, title=title, subtitle=note),
+        extra={"basis": trend.basis_data()},
     )
 
 

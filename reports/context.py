@@ -4,7 +4,8 @@
 unchanged inputs give the same report text (the report's date is the date of its data, not of
 its rendering). ``report_context`` turns the facts into what the template shows, in one language.
 Both read the round through one answer sheet (``assessments.sheet``), loaded once per render; a
-validated round's scores and its trend come from snapshots, never from a live score. The
+validated round's scores come from its snapshot, never from a live score, and so does its trend on one
+catalogue edition (across editions, ``assessments.trends`` scores each round on the comparable basis). The
 improvement plan's actions the round follows up are facts too (id, revision, number of updates),
 so that a change to the plan makes a new report; ``plan_section`` and ``priorities`` shape them.
 Who took part (``round_participation``: the round's consultations and its perception survey) is a
@@ -42,8 +43,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assessments import scoring
-from assessments.models import Answer, Band, Round, SnapshotDimension, StatusEvent, answer_label
+from assessments.models import Answer, Band, Round, StatusEvent, answer_label
 from assessments.sheet import SELF, VALIDATED, AnswerSheet, answer_sheet, round_scores, score_rows
+from assessments.trends import COMPARABLE, describe_basis, round_trend
 from assessments.uploads import STORAGE_ERRORS
 from dashboard.charts import (
     DimensionBar,
@@ -76,7 +78,8 @@ logger = logging.getLogger(__name__)
 # 6: "Who took part": the round's consultations, the groups by category, and the perception gap.
 # 7: "National or regional counterpart": its levels beside the city's on the mirrored indicators, with the gap.
 # 8: a public document (a published round's, asked for by no one) leaves the counterpart's section out.
-REPORT_FORMAT = 8
+# 9: the trend shows rounds on every catalogue edition, on the comparable basis when editions differ, and says so.
+REPORT_FORMAT = 9
 # A logo larger than this is left off the cover (the upload form refuses larger ones anyway).
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -179,19 +182,9 @@ def report_facts(
         ],
         default=round.created_at,
     )
-    # The trend: frozen validated scores of the authority's rounds on this catalogue version, up to
-    # this one (its own, once validated, from its snapshot like the others; never a live score).
-    trend = (
-        SnapshotDimension.objects.filter(
-            snapshot__round__in=comparable_rounds(round),
-            snapshot__round__authority_id=round.authority_id,
-            snapshot__version_id=round.version_id,
-            snapshot__round__period__lte=round.period,
-            score_set=SnapshotDimension.ScoreSet.VALIDATED,
-        )
-        .order_by("snapshot__round__period", "dimension")
-        .values_list("snapshot__round__period", "dimension", "score")
-    )
+    # The trend: the authority's validated rounds up to this one (its own, once validated), on one basis across
+    # catalogue editions (``assessments.trends``): on one edition their snapshots' scores, never a live score.
+    trend = round_trend(comparable_rounds(round).filter(authority_id=round.authority_id, period__lte=round.period))
     return {
         "format": REPORT_FORMAT,
         "round": {
@@ -205,7 +198,13 @@ def report_facts(
         },
         "as_of": last_change.date().isoformat(),
         "items": items,
-        "trend": [list(row) for row in trend],
+        "trend": [
+            [point.period, code, point.scores[code]]
+            for point in trend.points
+            for code in trend.dimensions
+            if code in point.scores
+        ],
+        "trend_basis": trend.basis_data(),
         "plan": plan_facts(round, actions),
         "summary": inputs.facts(),
         "participation": participation_facts(participation),
@@ -482,6 +481,20 @@ def report_context(
         return _context(round, sheet, facts, actions, inputs, participation, language, charts, counterpart)
 
 
+def trend_note(basis: dict[str, Any]) -> str:
+    """What the trend's caption says of its basis (``Trend.basis_data()``)."""
+    editions = ", ".join(str(number) for number in basis["editions"])
+    if basis["kind"] == COMPARABLE:
+        return _(
+            "Validated scores of this authority's rounds on catalogue editions %(editions)s, each on the indicators "
+            "both its edition and the latest round's share (the comparable basis, below)."
+        ) % {"editions": editions}
+    return _(
+        "Validated scores of this authority's rounds, all on catalogue edition %(n)s: their ordinary scores, "
+        "on every indicator."
+    ) % {"n": editions}
+
+
 def _logo_name(round: Round) -> str:
     """The stored name of the authority's logo ("" without one); a new upload gets a new name."""
     logo = getattr(round.authority, "logo", None)
@@ -591,10 +604,9 @@ def _context(
         "public": facts["public"],
         "priorities": priorities(sheet, actions, official_set),
         "fingerprint": fingerprint(facts, language),
-        "trend_note": _(
-            "Validated scores of this authority's rounds on catalogue version %(n)s only; rounds on other versions are not comparable and are not shown."
-        )
-        % {"n": round.version.number},
+        "trend_note": trend_note(facts["trend_basis"]),
+        # When the rounds are on several editions: what the comparable basis compares and leaves out.
+        "trend_basis_text": describe_basis(facts["trend_basis"]),
     }
     if charts:
         context.update(_charts(round, sheet, rows, facts, context["participation"]["perceptions"], charts))
@@ -630,10 +642,14 @@ def _charts(
     order = {d.code: n for n, d in enumerate(sheet.dimensions)}
     rows = sorted(facts["trend"], key=lambda row: (row[0], order.get(row[1], len(order)), row[1]))
     points = [TrendPoint(period, dimension, score) for period, dimension, score in rows]
+    basis = facts["trend_basis"]
     trend = trend_figure(
         points,
         title=_("Trend across rounds"),
-        subtitle=_("Comparable rounds only (same catalogue version)"),
+        subtitle=_("Comparable basis across catalogue editions %(editions)s.")
+        % {"editions": ", ".join(str(number) for number in basis["editions"])}
+        if basis["kind"] == COMPARABLE
+        else _("Comparable rounds only (same catalogue version)"),
         names={d.code: d.name for d in sheet.dimensions},
     )
     trend["layout"]["height"] = CHART_HEIGHT

@@ -51,3 +51,14 @@ def answer(round: Round, code: str, user, *, level=None, response="level", justi
 def answer_everything(round: Round, user, level: int = 2) -> None:
     for indicator in services.round_indicators(round):
         answer(round, indicator.code, user, level=level, evidence_url="https://example.org/minutes.pdf")
+
+
+def validated_round(city: City, reviewer, period: str, level: int = 2, *, version=None, levels=None) -> Round:
+    """A round of ``city`` (on ``version``, or the current catalogue) answered at ``level`` throughout, some indicators
+    at their own (``levels``: code → level), submitted and validated as given."""
+    round = services.round_create(authority=city.authority, period=period, actor=city.approver, version=version)
+    answer_everything(round, city.editor, level=level)
+    for code, value in (levels or {}).items():
+        answer(round, code, city.editor, level=value)
+    services.round_submit(round=round, actor=city.approver)
+    return services.round_review(round=round, actor=reviewer, decisions={}, action=services.ReviewAction.VALIDATE)
