@@ -44,6 +44,7 @@ class Capability(StrEnum):
     COMMENT = "comment"  # write in the indicators' comment threads, resolve and reopen them
     OPEN_ROUND = "open_round"  # open a round for the authority (statuses do not apply)
     EDIT_AUTHORITY = "edit_authority"  # the authority's profile: its logo (statuses do not apply)
+    MOVE_EDITION = "move_edition"  # move the round to a newer edition of its catalogue
 
 
 class ProgrammeRole(StrEnum):
@@ -78,6 +79,7 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.CONSENT: EVERY,
         Capability.OPEN_ROUND: EVERY,
         Capability.EDIT_AUTHORITY: EVERY,
+        Capability.MOVE_EDITION: OPEN,
     },
     ProgrammeRole.REVIEWER: {
         Capability.VIEW: SHARED,
@@ -96,6 +98,7 @@ GRANTS: dict[str, dict[Capability, frozenset[str]]] = {
         Capability.COMMENT: UNDER_WAY,
         Capability.OPEN_ROUND: EVERY,
         Capability.EDIT_AUTHORITY: EVERY,
+        Capability.MOVE_EDITION: OPEN,
     },
 }
 

@@ -17,15 +17,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from indicators.crosswalk import SAME, SPLIT
 from indicators.models import CatalogueVersion, Dimension, Indicator
 from indicators.rules import HIGHEST_LEVEL, LEVELS, LOWEST_LEVEL
 
-from . import access, events, scoring
+from . import access, events, moving, scoring
 from .access import Capability
 from .models import (
     Answer,
@@ -39,6 +40,7 @@ from .models import (
     SnapshotDimension,
     StatusEvent,
     Thread,
+    answer_label,
 )
 from .sheet import EVIDENCE, AnswerSheet, answer_needs, answer_sheet
 from .uploads import check_logo, delete_files_on_commit, save_with_upload
@@ -343,6 +345,263 @@ def round_dimension_toggle(*, round: Round, dimension: Dimension, actor) -> Roun
     return round
 
 
+# --- moving to a newer edition of the catalogue ------------------------------------------------
+
+
+@transaction.atomic
+def round_move_to_edition(*, round: Round, version: CatalogueVersion, actor) -> Round:
+    """Move a draft or returned round to a newer published edition of its catalogue (approvers, administrators).
+
+    What becomes of each answer follows the crosswalk (``moving``; the preview says it first): the same
+    indicator keeps its answer unchanged; each part of a split gets the earlier answer, and a merged
+    indicator the earlier answers' only if they agree (``moving.proposal``: a level is never made up),
+    each carried over for a person to confirm (``Answer.carried_over``: until then it counts as not
+    answered and the round cannot be submitted); a new indicator starts unanswered; a retired
+    indicator's answer leaves the round. The history's entry for the move lists what was carried,
+    marked and dropped, and keeps each dropped answer in words.
+
+    Nothing is stored twice. The answer row of a group's first answered earlier indicator goes to its
+    first later one, with its evidence and its history (a merge gathers there the evidence and history
+    of the other earlier answers); the other parts of a split get their own evidence rows for the same
+    links and the same stored files (a shared file is deleted only with its last row: ``evidence_remove``).
+    A retired answer's evidence goes with it, its files once committed (the preview warns and links them).
+
+    Threads follow the indicators: those of a group's first earlier indicator move to its first later
+    one; the others (the rest of a merge, a retired indicator) stay on their earlier indicator, resolved
+    by the move if open, and readable in the history under their code. The reviewer's items move with
+    the same indicators; the others go (a return's comment is kept in its thread). In a returned round,
+    each later indicator without an answer that counts is returned to the city, to answer or confirm.
+    Optional dimensions left out stay out, matched by code, while the later edition keeps them optional.
+    """
+    round = _lock(round)
+    capabilities = access.capabilities(actor, round)
+    if not round.is_editable:
+        raise WorkflowError(
+            _("Only a draft or returned round can move to another edition; this one is %(status)s.")
+            % {"status": round.get_status_display().lower()}
+        )
+    if not moving.may_move(capabilities):
+        raise access.AccessDenied(moving.move_refused(round))
+    version = CatalogueVersion.objects.get(pk=version.pk)
+    refusal = moving.edition_refusal(round, version)
+    if refusal:
+        raise WorkflowError(refusal)
+
+    source = round.version
+    crosswalk = CatalogueVersion.objects.crosswalk(source, version)
+    later = {i.code: i for i in Indicator.objects.filter(version=version).select_related("dimension")}
+    earlier_ids = dict(Indicator.objects.filter(version=source).values_list("code", "pk"))
+    answers = {
+        a.indicator.code: a
+        for a in Answer.objects.select_for_update(of=("self",))
+        .filter(round=round)
+        .select_related("indicator")
+        .prefetch_related("evidence")
+    }
+    before = {code: a.state() for code, a in answers.items()}
+    now = timezone.now()
+    moved: list[Answer] = []  # rows that only change indicator
+    changed: list[tuple[Answer, dict, list[Evidence]]] = []  # rows given other values: the state before, evidence
+    created: list[tuple[Answer, list[Evidence]]] = []  # parts of a split after the first, with the evidence to link
+    gathered: dict[int, list[int]] = {}  # a merge's row → the other earlier rows, whose evidence and history it takes
+    final: dict[int, Answer] = {}  # later indicator id → its answer after the move
+    threads: dict[int, int] = {}  # earlier indicator id → later indicator id, for threads
+    items: dict[int, int] = {}  # the same, for the reviewer's items (same indicators only)
+    carried, marked = [], []
+    for link in crosswalk.links:
+        first = later[link.new[0]]
+        threads[earlier_ids[link.old[0]]] = first.pk
+        if link.kind == SAME:
+            items[earlier_ids[link.old[0]]] = first.pk
+        present = [answers[code] for code in link.old if code in answers]
+        if not present:
+            continue
+        row, row_code = present[0], next(code for code in link.old if code in answers)
+        row.indicator = first
+        final[first.pk] = row
+        if link.kind == SAME and not (row.response == Answer.Response.NOT_APPLICABLE and not first.na_allowed):
+            moved.append(row)
+            carried.append(first.code)
+            continue
+        evidence = [item for answer in present for item in answer.evidence.all()]
+        if len(present) > 1:
+            gathered[row.pk] = [answer.pk for answer in present[1:]]
+        earlier = [moving.earlier_answer(answers.get(code), code) for code in link.old]
+        for position, code in enumerate(link.new):
+            indicator = later[code]
+            proposed = moving.proposal(earlier, na_allowed=indicator.na_allowed)
+            answer = row if position == 0 else Answer(round=round, indicator=indicator, revision=0)
+            answer.response, answer.level = proposed.response, proposed.level
+            answer.justification = proposed.justification
+            answer.carried_over, answer.updated_by, answer.updated_at = True, actor, now
+            answer.revision += 1
+            final[indicator.pk] = answer
+            if position == 0:
+                changed.append((row, before[row_code], evidence))
+            else:
+                created.append((answer, evidence))
+            marked.append(_move_marked(link, code, proposed))
+    leaving = [answers[code] for code in crosswalk.retired if code in answers]
+
+    # The rows: merged rows give their evidence and history to the merge's row, then go with the retired ones.
+    for row_pk, others in gathered.items():
+        Evidence.objects.filter(answer_id__in=others).update(answer_id=row_pk)
+        AnswerRevision.objects.filter(answer_id__in=others).update(answer_id=row_pk)
+    dropped = [pk for others in gathered.values() for pk in others] + [answer.pk for answer in leaving]
+    leaving_files = [item for answer in leaving for item in answer.evidence.all()]
+    Answer.objects.filter(pk__in=dropped).delete()
+    Answer.objects.bulk_update(moved, ["indicator"])
+    Answer.objects.bulk_update(
+        [row for row, _old, _evidence in changed],
+        ["indicator", "response", "level", "justification", "carried_over", "revision", "updated_by", "updated_at"],
+    )
+    Answer.objects.bulk_create(answer for answer, _evidence in created)
+    copies = [
+        Evidence(
+            answer=answer,
+            file=item.file.name if item.file else "",
+            filename=item.filename,
+            url=item.url,
+            description=item.description,
+            added_by_id=item.added_by_id,
+        )
+        for answer, evidence in created
+        for item in evidence
+    ]
+    Evidence.objects.bulk_create(copies)
+    empty = Answer().state([])
+    AnswerRevision.objects.bulk_create(
+        [
+            AnswerRevision(answer=row, changed_by=actor, old=old, new=row.state([str(e) for e in evidence]))
+            for row, old, evidence in changed
+        ]
+        + [
+            AnswerRevision(answer=answer, changed_by=actor, old=empty, new=answer.state([str(e) for e in evidence]))
+            for answer, evidence in created
+        ]
+    )
+    _delete_unshared_files_on_commit(leaving_files)
+
+    # Threads and the reviewer's items follow the indicators.
+    if threads:
+        Thread.objects.filter(round=round, indicator_id__in=threads).update(indicator_id=_mapped(threads))
+    Thread.objects.open().filter(round=round).exclude(indicator__version=version).update(
+        resolved_at=now, resolved_by=actor
+    )
+    reviewer = ReviewItem.objects.filter(round=round).order_by("-updated_at").values_list("reviewer", flat=True).first()
+    if items:
+        ReviewItem.objects.filter(round=round, indicator_id__in=items).update(indicator_id=_mapped(items))
+    ReviewItem.objects.filter(round=round).exclude(indicator__version=version).delete()
+
+    kept_out, back_in = moving.dimensions_left_out(round, version)
+    round.omitted_dimensions.set(kept_out)
+    if round.status == Round.Status.RETURNED:
+        _return_to_city(round, later.values(), final, {d.pk for d in kept_out}, reviewer or actor.pk)
+    round.version = version
+    round.save(update_fields=["version"])
+    note = _move_note(source, version, carried, marked, crosswalk, leaving, before, back_in)
+    StatusEvent.objects.create(round=round, from_status=round.status, to_status=round.status, actor=actor, note=note)
+    return round
+
+
+def _mapped(pairs: dict[int, int]) -> Case:
+    """Each earlier indicator id of ``pairs`` as its later one, in one UPDATE."""
+    return Case(
+        *(When(indicator_id=old, then=Value(new)) for old, new in pairs.items()),
+        default=F("indicator_id"),
+        output_field=IntegerField(),
+    )
+
+
+def _return_to_city(round: Round, indicators, final: dict[int, Answer], left_out: set[int], reviewer_id: int) -> None:
+    """In a returned round, return to the city each indicator the move left without an answer that counts.
+
+    Only returned indicators can be changed in a returned round: these need a person's answer or confirmation.
+    """
+    waiting = {
+        indicator.pk
+        for indicator in indicators
+        if indicator.dimension_id not in left_out
+        and ((answer := final.get(indicator.pk)) is None or not answer.counts or not answer.response)
+    }
+    existing = {item.indicator_id: item for item in ReviewItem.objects.filter(round=round, indicator_id__in=waiting)}
+    ReviewItem.objects.filter(pk__in=[item.pk for item in existing.values()]).update(returned=True)
+    ReviewItem.objects.bulk_create(
+        ReviewItem(
+            round=round,
+            indicator_id=pk,
+            reviewer_id=reviewer_id,
+            returned=True,
+            returned_state=final[pk].state() if pk in final else None,
+            returned_cycle=round.submission_count or None,
+        )
+        for pk in sorted(waiting - set(existing))
+    )
+
+
+def _move_marked(link, code: str, proposed: moving.Proposal) -> str:
+    """How the history names one later indicator marked for a person to check."""
+    old = ", ".join(link.old)
+    if link.kind == SAME:
+        return _("%(code)s (not applicable is no longer allowed: to answer)") % {"code": code}
+    if link.kind == SPLIT:
+        return _("%(code)s (split from %(old)s)") % {"code": code, "old": old}
+    if proposed.agreed:
+        return _("%(code)s (merged from %(old)s, which agreed)") % {"code": code, "old": old}
+    return _("%(code)s (merged from %(old)s: no answer proposed, the earlier answers differ)") % {
+        "code": code,
+        "old": old,
+    }
+
+
+def _move_note(source, target, carried, marked, crosswalk, leaving, before, back_in) -> str:
+    """The history's entry for a move: the editions, and what was carried, marked, left unanswered and dropped."""
+    parts = [
+        _("Moved from edition %(old)d to edition %(new)d of the catalogue.")
+        % {"old": source.number, "new": target.number}
+    ]
+    if carried:
+        parts.append(_("Carried over unchanged: %(codes)s.") % {"codes": ", ".join(carried)})
+    if marked:
+        parts.append(_("Carried over to check: %(items)s.") % {"items": "; ".join(marked)})
+    if crosswalk.added:
+        parts.append(_("New, unanswered: %(codes)s.") % {"codes": ", ".join(crosswalk.added)})
+    if crosswalk.retired:
+        parts.append(_("Retired: %(codes)s.") % {"codes": ", ".join(crosswalk.retired)})
+    for answer in leaving:
+        state = before[answer.indicator.code]
+        parts.append(
+            _(
+                "The answer to %(code)s left the round: %(answer)s; justification: “%(justification)s”; evidence: %(evidence)s."
+            )
+            % {
+                "code": answer.indicator.code,
+                "answer": answer_label(state),
+                "justification": state["justification"] or "—",
+                "evidence": ", ".join(_evidence_words(item) for item in answer.evidence.all()) or "—",
+            }
+        )
+    if back_in:
+        parts.append(_("No longer optional, assessed again: %(codes)s.") % {"codes": ", ".join(back_in)})
+    return " ".join(parts)
+
+
+def _evidence_words(item: Evidence) -> str:
+    return f"{item.description} ({item.url or item.filename})"
+
+
+def _delete_unshared_files_on_commit(evidence) -> None:
+    """Delete the stored files of ``evidence`` (rows already deleted) that no other evidence row names, once committed.
+
+    A file can be shared: the parts of a split indicator link the same stored file (``round_move_to_edition``).
+    """
+    files = {item.file.name: item.file for item in evidence if item.file}
+    if not files:
+        return
+    shared = set(Evidence.objects.filter(file__in=files).values_list("file", flat=True))
+    delete_files_on_commit(*(fieldfile for name, fieldfile in files.items() if name not in shared))
+
+
 # --- answers and evidence ----------------------------------------------------------------------
 
 
@@ -492,7 +751,7 @@ def evidence_add(
 
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, actor) -> None:
-    """Remove a piece of evidence (its file goes once the removal is committed)."""
+    """Remove a piece of evidence (its file goes once the removal is committed, unless another piece shares it)."""
     answer = evidence.answer
     round = _lock(answer.round)
     access.require(actor, Capability.EDIT_EVIDENCE, round)
@@ -500,7 +759,7 @@ def evidence_remove(*, evidence: Evidence, actor) -> None:
     old = answer.state()
     evidence.delete()
     _record_revision(answer, actor, old, answer.state())
-    delete_files_on_commit(evidence.file)
+    _delete_unshared_files_on_commit([evidence])
 
 
 # --- submission --------------------------------------------------------------------------------

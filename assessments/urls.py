@@ -13,6 +13,7 @@ urlpatterns = [
     path("rounds/<int:pk>/answers/<code:code>/", views.answer_save, name="answer_save"),
     path("rounds/<int:pk>/answers/<code:code>/evidence/", views.evidence_add, name="evidence_add"),
     path("rounds/<int:pk>/submit/", views.round_submit, name="round_submit"),
+    path("rounds/<int:pk>/edition/", views.round_move, name="round_move"),
     path("rounds/<int:pk>/consent/", views.round_consent, name="round_consent"),
     path("rounds/<int:pk>/review/", views.round_review, name="round_review"),
     path("rounds/<int:pk>/history/", views.round_history, name="round_history"),

@@ -26,10 +26,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators.models import Dimension, Indicator, Level
+from indicators.models import CatalogueVersion, Dimension, Indicator, Level
 from indicators.rules import Response
 
-from . import access, scoring, services, slots
+from . import access, moving, scoring, services, slots
 from .access import Capability
 from .forms import (
     COMMENT_MAX_LENGTH,
@@ -281,8 +281,64 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "capabilities": capabilities,
             "open_threads": _open_threads(round) if round.status != Round.Status.VALIDATED else [],
             "who_submits": _who_submits(round, capabilities, sheet),
+            "move": _move_offer(round, capabilities),
             "panels": slots.ROUND_PAGE.fill(request, round),
         },
+    )
+
+
+# --- moving to a newer edition of the catalogue ---------------------------------------------------
+
+
+def _move_offer(round: Round, capabilities: frozenset[Capability]) -> moving.MovePlan | None:
+    """What moving the round to the newest edition that continues its own would do, for those who may move it."""
+    if not round.is_editable or not moving.may_move(capabilities):
+        return None
+    editions = moving.newer_editions(round.version)
+    return moving.move_plan(round, editions[0]) if editions else None
+
+
+def round_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show what moving the round to a newer edition of its catalogue would do (GET); move it (POST).
+
+    Approvers of the authority and administrators, while the round is a draft or returned; a person
+    who may not see the round gets a 404, one who may see it but not move it a 403.
+    """
+    round = _round(request, pk)
+    if not moving.may_move(access.request_capabilities(request, round)):
+        return _denied(request, access.AccessDenied(moving.move_refused(round)), pk)
+    back = reverse("round_detail", args=[round.pk])
+    chosen = (request.POST if request.method == "POST" else request.GET).get("version", "")
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404
+        version = get_object_or_404(CatalogueVersion, pk=chosen)
+        if refusal := moving.edition_refusal(round, version):
+            return refused_page(request, refusal, back)
+    else:
+        editions = moving.newer_editions(round.version)
+        if not editions:
+            return refused_page(request, _("No newer edition of the catalogue continues this round's."), back, 404)
+        version = editions[0]
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            services.round_move_to_edition(round=round, version=version, actor=request.user)
+        except access.AccessDenied as denied:
+            return _denied(request, denied, pk)
+        except services.WorkflowError as error:
+            return refused_page(request, " ".join(error.messages), back)
+        messages.success(
+            request,
+            _("The round is now on edition %(number)d. Check and confirm the answers marked for it.")
+            % {"number": version.number},
+        )
+        return redirect("round_detail", round.pk)
+    unconfirmed = request.method == "POST"  # posted without ticking the box that confirms the move
+    return render(
+        request,
+        "assessments/round_move.html",
+        {"round": round, "plan": moving.move_plan(round, version), "confirm_missing": unconfirmed},
+        status=422 if unconfirmed else 200,
     )
 
 

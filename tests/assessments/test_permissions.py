@@ -36,6 +36,7 @@ from assessments.models import (
 from assessments.urls import urlpatterns
 from indicators.models import Indicator
 from tests.factories import AuthorityFactory, MembershipFactory, RoundFactory, UserFactory
+from tests.indicators.editions import second_edition
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +254,10 @@ ENDPOINTS = {
     ("GET", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
     ("POST", "authority_logo", "authority"): Capability.EDIT_AUTHORITY,
     ("GET", "authority_export", "authority"): Capability.EDIT_AUTHORITY,
+    ("GET", "round_move", "draft"): Capability.MOVE_EDITION,
+    ("POST", "round_move", "draft"): Capability.MOVE_EDITION,
+    ("GET", "round_move", "submitted"): Capability.MOVE_EDITION,
+    ("POST", "round_move", "submitted"): Capability.MOVE_EDITION,
 }
 
 # The workflow's own order, which the services keep whoever asks: out of turn, a 409 that says why.
@@ -260,6 +265,7 @@ IN_TURN = {
     "round_submit": OPEN,
     "round_consent": {Round.Status.VALIDATED},
     "round_review": {Round.Status.SUBMITTED},
+    "round_move": OPEN,
 }
 
 
@@ -370,6 +376,7 @@ def _data(world: World, name: str, target: str | None) -> dict:
         # The decisions of the indicators the page shows (their codes in hidden "indicator" fields).
         "round_review": {"action": services.ReviewAction.SAVE, "indicator": ["HC-01"], "HC-01-validated_level": "1"},
         "authority_logo": {"logo": SimpleUploadedFile("logo.png", PNG, content_type="image/png")},
+        "round_move": {"confirm": "yes"},
     }.get(name, {})
 
 
@@ -380,6 +387,8 @@ def test_each_role_gets_what_the_matrix_says_and_refusals_change_nothing(
     # Pages without an id show (or hide) all of A's rounds; the authority's own pages need none.
     for state in {None: PERIODS, AUTHORITY: []}.get(target, [target]):
         world.round(state)
+    if name == "round_move":  # a newer edition to move to, published once the rounds are made on the first
+        second_edition(world.round(target).version)
     client = _client_as(client, world, role)
     url = _url(world, name, target)
     headers = {"HX-Request": "true"} if name in HTMX_VIEWS else {}
