@@ -76,6 +76,14 @@ TEMPLATES: dict[str, Template] = {
         "The instruction was drafted and discussed with the heads of the health centres.",
         "The instruction is in force in every municipal health centre; the health plan now has a section on migrants.",
     ),
+    "HC-09": Template(
+        "Migrants' health needs in the local health plan",
+        HEALTH,
+        "Add a chapter on migrants' health needs to the local health plan, with interpreters, outreach "
+        "and a budget line, followed with attendance data by migratory status.",
+        "The health directorate collected attendance data by migratory status for the first time.",
+        "The health plan's chapter on migrants was adopted with its budget line and is reviewed every year.",
+    ),
     "HC-04": Template(
         "Language support and school enrolment for migrant children",
         EDUCATION,
@@ -205,6 +213,14 @@ TEMPLATES: dict[str, Template] = {
         "in the languages migrants use.",
         "Key service leaflets were translated into three languages.",
         "A multilingual page on the city's website and printed guides are available at every service desk.",
+    ),
+    "SP-07": Template(
+        "A safe complaint channel for migrants",
+        MAYOR,
+        "Write a complaint procedure for every city service that never reports anyone to the immigration "
+        "authorities, and publish it in the languages migrants use.",
+        "The ombudsperson's office drafted the procedure with two migrant associations.",
+        "Complaints are taken in four languages, answered within 30 days and summarised each year.",
     ),
     "IN-01": Template(
         "Create a human mobility unit in the city administration",

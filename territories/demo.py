@@ -30,7 +30,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from assessments import services as assessment_services
-from assessments.management.commands.seed_demo import DEMO_PASSWORD
+from assessments.management.commands.seed_demo import DEMO_PASSWORD, demo_edition
 from assessments.management.commands.seed_demo import Command as AssessmentDemo
 from assessments.models import Answer, Authority, Membership, Round
 from indicators.rules import HIGHEST_LEVEL, LOWEST_LEVEL
@@ -207,7 +207,11 @@ def _validated_round(authority: Authority, period: str, plan: Municipality, edit
     """Open, answer (with evidence), submit and validate one round, as seed_demo does for every authority."""
     rng = random.Random(f"{authority.slug}-{period}")  # the same demo data on every machine
     round = assessment_services.round_create(
-        authority=authority, period=period, actor=approver, due_date=date(int(period), 11, 30)
+        authority=authority,
+        period=period,
+        actor=approver,
+        due_date=date(int(period), 11, 30),
+        version=demo_edition(period),
     )
     AssessmentDemo().answer_all(round, editor, rng, plan.lift, partial=False)
     for code, level in plan.levels[period].items():

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from assessments.models import Authority, Membership, Round
+from indicators.models import CatalogueVersion, Indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,23 @@ def test_a_second_seed_demo_adds_nothing_to_any_app(seeded, settings):
     assert first["assessments.Round"] and first["plans.Action"] and first["participation.Consultation"]
     call_command("seed_demo", stdout=io.StringIO())
     assert counts() == first
+
+
+def test_the_demo_publishes_a_second_edition_and_trends_span_both(seeded):
+    """Edition 2 (a split, two rewordings, a new and a retired indicator) is published; 2025 rounds use it."""
+    first, second = CatalogueVersion.objects.filter(status="published").order_by("number")
+    assert second.based_on == first and CatalogueVersion.objects.current() == second
+    kinds = dict(Indicator.objects.filter(version=second).values_list("code", "crosswalk"))
+    assert kinds["HC-03"] == kinds["HC-09"] == "split" and kinds["SP-07"] == "new" and kinds["HC-01"] == "same"
+    assert "DE-05" not in kinds and list(second.retired.values_list("code", flat=True)) == ["DE-05"]
+    # Every indicator of edition 2 is in the three languages, like the first edition.
+    for indicator in Indicator.objects.filter(version=second, code__in=["HC-09", "SP-07"]):
+        assert indicator.question_fr and indicator.question_es and indicator.question_fr != indicator.question_en
+    # Earlier rounds stay on edition 1; some 2025 rounds are on edition 2, validated ones among them,
+    # so that a city's trend spans both; drafts with answers wait on edition 1 for their city to move them.
+    assert not Round.objects.filter(period__in=["2021", "2023"]).exclude(version=first).exists()
+    on_second = Round.objects.filter(period="2025", version=second)
+    assert on_second.filter(status="validated").count() >= 2
+    spanning = on_second.filter(status="validated").values_list("authority", flat=True)
+    assert Round.objects.filter(authority__in=spanning, version=first, status="validated").exists()
+    assert Round.objects.filter(period="2025", version=first, status="draft", answers__isnull=False).exists()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image, ImageDraw
@@ -17,6 +18,19 @@ from assessments.models import Answer, Authority, Membership, Round, Thread
 from indicators.models import CatalogueVersion
 
 DEMO_PASSWORD = "coherence-demo"
+# The catalogue's second edition (HC-01 and HC-04 reworded, HC-03 split into HC-03 and HC-09, SP-07 new,
+# DE-05 retired), so that trends span two editions and a draft can be moved to the newer one.
+SECOND_EDITION = settings.BASE_DIR / "fixtures" / "catalogue_v2.json"
+SECOND_EDITION_FROM = "2025"  # the first period assessed on it
+
+
+def demo_edition(period: str) -> CatalogueVersion:
+    """The edition a demo round of ``period`` is on: the first before 2025, the current one from then."""
+    published = CatalogueVersion.objects.filter(status=CatalogueVersion.Status.PUBLISHED)
+    if period >= SECOND_EDITION_FROM:
+        return CatalogueVersion.objects.current()
+    return published.order_by("number").first()
+
 
 # (name, slug, kind, country, world region): the brief's real cases and their peers.
 AUTHORITIES = [
@@ -45,6 +59,7 @@ class Command(BaseCommand):
             raise CommandError("Load the catalogue first: manage.py load_catalogue")
         with transaction.atomic():
             logins = self.seed_people()
+            call_command("load_catalogue", str(SECOND_EDITION), verbosity=0)
             self.seed_rounds()
             self.seed_logos()
             for seed in slots.DEMO_DATA.fillers():  # plans, consultations … from the apps above
@@ -80,7 +95,10 @@ class Command(BaseCommand):
     # Each authority gets rounds for 2021 and 2023 (validated) and 2025 in a state that
     # rotates through the workflow, so that every page has real content. A "carried" round starts
     # from the authority's 2023 round: its answers wait for confirmation, a few already confirmed.
+    # The 2021 and 2023 rounds are on the first edition, the 2025 ones on the second, but for the
+    # carried rounds and the drafts with answers, left on the first for their city to move.
     STATES_2025 = ["draft", "submitted", "returned", "validated", "carried", "draft-empty"]
+    ON_FIRST_EDITION = {"draft", "carried"}
 
     def seed_rounds(self) -> None:
         User = get_user_model()
@@ -101,6 +119,7 @@ class Command(BaseCommand):
                     period=period,
                     actor=approver,
                     due_date=date(int(period), 11, 30),
+                    version=demo_edition("2023" if state in self.ON_FIRST_EDITION else period),
                     start_from=start_from,
                 )
                 if state == "carried":
