@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import mimetypes
+import re
 import threading
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -18,6 +19,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import HashedFilesMixin, staticfiles_storage
+from django.utils.html import escape, strip_tags
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +91,16 @@ def _fetcher():
     return StaticOnlyFetcher()
 
 
+# Tagged PDF for screen readers: WeasyPrint's PDF/UA-1 variant gives the document its structure tree (headings,
+# lists, tables with header cells, figures with their alternative text), its language and its title.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Render HTML (which may link the app's static files) to PDF bytes."""
+    """Render HTML (which may link the app's static files) to a tagged PDF's bytes."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf(pdf_variant=PDF_VARIANT)
 
 
 _kaleido_lock = threading.Lock()
@@ -123,5 +130,16 @@ def figure_svg(figure) -> str | None:
         logger.exception("chart export failed")
         return None
     text = svg.decode() if isinstance(svg, bytes) else svg
-    # Drop the XML declaration so that the SVG can sit inline in HTML.
-    return text[text.index("<svg") :] if "<svg" in text else None
+    if "<svg" not in text:
+        return None
+    # Drop the XML declaration so that the SVG can sit inline in HTML, and give it its title as the first child:
+    # the tagged PDF's alternative text for the figure (what a screen reader says of the chart).
+    text = text[text.index("<svg") :]
+    start = text.index(">") + 1
+    return f"{text[:start]}<title>{escape(figure_alt(figure))}</title>{text[start:]}"
+
+
+def figure_alt(figure) -> str:
+    """The chart's alternative text: its title and subtitle as plain words."""
+    title = (figure.get("layout", {}).get("title") or {}).get("text") or ""
+    return strip_tags(re.sub(r"\s*<br\s*/?>\s*", ": ", title)).strip()
