@@ -50,7 +50,7 @@ bench: setup
 
 # Gather the interface strings into the French and Spanish catalogues (the tests' own strings stay out).
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=tests --ignore=.venv --ignore=var -v0
+	$(PY) manage.py makemessages -l fr -l es -l ar --no-obsolete --ignore=tests --ignore=.venv --ignore=var -v0
 	$(COMPILE_MESSAGES)
 
 worker: $(STAMP)

@@ -20,7 +20,7 @@ def test_a_form_refused_by_the_csrf_check_is_a_403_page_of_the_site_in_the_visit
     assert response.status_code == 403
     assert "csrf_failure.html" in [t.name for t in response.templates]
     html = response.content.decode()
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "navbar-brand" in html  # the site's own layout, with its navigation
     assert "CSRF" not in html
     assert f'href="{reverse("home")}"' in html  # no same-site page to go back to: the home page

@@ -1,4 +1,4 @@
-"""The French and Spanish interface: complete catalogues, intact placeholders, in step with the code, rendered."""
+"""The French, Spanish and Arabic interface: complete catalogues, intact placeholders, in step with the code, rendered."""
 
 import gettext
 import os
@@ -18,7 +18,13 @@ from django.urls import reverse
 from assessments import services
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ["fr", "es"]
+LANGUAGES = ["fr", "es", "ar"]
+# Arabic has six plural forms (zero, one, two, few, many, other); French and Spanish two. The form for n == 1 is
+# translated from the singular, the others from the plural. A form that stands for one number only (Arabic's zero,
+# one and two) may leave that number's placeholder out, as Arabic writes "one round" or "two rounds" in words.
+SINGULAR_FORM = {"ar": 1}
+ONE_NUMBER_FORMS = {"ar": {0, 1, 2}}
+COUNT = re.compile(r"%\((?:n|count|counter|with)\)[sd]")
 IGNORED = [".venv", "var", "static/vendor/*", "tests"]  # what makemessages must not scan
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "var", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "*.mo"
@@ -48,16 +54,25 @@ def _messages(language: str, locale_dir: Path = ROOT / "locale") -> list:
     return [m for m in _catalog(language, locale_dir) if m.id]
 
 
-def _forms(message) -> list[tuple[str, str]]:
-    """Each translation of an entry beside the original it translates."""
+def _forms(message, language: str = "fr") -> list[tuple[str, str, bool]]:
+    """Each translation of an entry beside the original it translates, and whether it stands for one number only."""
     if not message.pluralizable:
-        return [(message.id, message.string)]
+        return [(message.id, message.string, False)]
     singular, plural = message.id
-    return [(singular if n == 0 else plural, text) for n, text in enumerate(message.string)]
+    one, fixed = SINGULAR_FORM.get(language, 0), ONE_NUMBER_FORMS.get(language, set())
+    return [(singular if n == one else plural, text, n in fixed) for n, text in enumerate(message.string)]
 
 
 def _is_translated(message) -> bool:
-    return all(text for _original, text in _forms(message))
+    return all(text for _original, text, _fixed in _forms(message))
+
+
+def _placeholders_kept(original: str, text: str, one_number: bool) -> bool:
+    have, want = Counter(PLACEHOLDER.findall(text)), Counter(PLACEHOLDER.findall(original))
+    if have == want:
+        return True
+    dropped = want - have
+    return one_number and not (have - want) and all(COUNT.fullmatch(p) for p in dropped)
 
 
 def _msgid(message) -> str:
@@ -74,8 +89,8 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 def test_translations_keep_every_placeholder_of_the_original(language):
     broken = []
     for message in _messages(language):
-        for original, text in _forms(message):
-            if Counter(PLACEHOLDER.findall(text)) != Counter(PLACEHOLDER.findall(original)):
+        for original, text, one_number in _forms(message, language):
+            if not _placeholders_kept(original, text, one_number):
                 broken.append(f"{original!r} -> {text!r}")
     assert not broken, f"placeholders differ in {language}:\n" + "\n".join(broken)
 
@@ -117,6 +132,7 @@ def compiled_catalogues(tmp_path, settings):
     [
         ("fr", ["Dimensions", "Brouillon", "Date limite", "Ce que vous pouvez faire", "30 novembre 2025"]),
         ("es", ["Dimensiones", "Borrador", "Fecha límite", "Lo que puede hacer", "30 de noviembre de 2025"]),
+        ("ar", ["الأبعاد", "مسودة", "الموعد النهائي", "ما يمكنك القيام به", "نوفمبر"]),
     ],
 )
 def test_the_round_page_speaks_the_chosen_language(client, quito, compiled_catalogues, language, words):
@@ -131,6 +147,9 @@ def test_the_round_page_speaks_the_chosen_language(client, quito, compiled_catal
     assert response.status_code == 200
     body = response.content.decode()
     assert f'lang="{language}"' in body
+    # Arabic reads right to left, with Bootstrap's right-to-left build; the others left to right.
+    assert f'dir="{"rtl" if language == "ar" else "ltr"}"' in body
+    assert ("bootstrap.rtl.min" in body) == (language == "ar")
     missing = [word for word in words if word not in body]
     assert not missing, f"not on the {language} page: {missing}"
 

@@ -1,4 +1,4 @@
-"""The shipped catalogue: 36 indicators in 6 dimensions, complete in three languages."""
+"""The shipped catalogue: 36 indicators in 6 dimensions, complete in four languages; its second edition too."""
 
 import json
 from pathlib import Path
@@ -10,12 +10,35 @@ from indicators.exchange import check_document
 from indicators.models import LEVELS, Dimension, Indicator
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "catalogue_v1.json"
-LANGS = ["en", "fr", "es"]
+SECOND = Path(settings.BASE_DIR) / "fixtures" / "catalogue_v2.json"
+LANGS = [code for code, _name in settings.LANGUAGES]
 TEXT_FIELDS = ["question", "guidance", "suggestion", *[f"descriptor_{level}" for level in LEVELS]]
 
 
 def test_fixture_document_is_sound():
     assert check_document(json.loads(FIXTURE.read_text(encoding="utf-8"))) == []
+
+
+def _texts(node, where="") -> list[tuple[str, dict]]:
+    """Every text of an exchange document ({"en": …, "fr": …}), with where it is."""
+    if isinstance(node, dict):
+        if isinstance(node.get("en"), str):
+            return [(where, node)]
+        return [found for key, value in node.items() for found in _texts(value, f"{where}/{node.get('code', key)}")]
+    if isinstance(node, list):
+        return [found for n, value in enumerate(node) for found in _texts(value, f"{where}[{n}]")]
+    return []
+
+
+@pytest.mark.parametrize("fixture", [FIXTURE, SECOND], ids=["first edition", "second edition"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_text_of_both_editions_is_written_in_each_language(fixture, lang):
+    """Questions, descriptors, guidance, suggestions, examples, resources, SDG titles, dimensions: none missing."""
+    texts = _texts(json.loads(fixture.read_text(encoding="utf-8")))
+    assert len(texts) > 400
+    assert [where for where, text in texts if not (text.get(lang) or "").strip()] == []
+    if lang == "ar":  # written in Arabic script, not copied from another language
+        assert all(any("\u0600" <= char <= "\u06ff" for char in text["ar"]) for _where, text in texts)
 
 
 def test_catalogue_has_six_dimensions_four_of_them_core(catalogue):
@@ -61,7 +84,7 @@ def test_every_indicator_has_sdg_targets_examples_and_resources(catalogue):
         assert indicator.sdg_targets.all(), indicator.code
         assert indicator.examples.all(), indicator.code
         assert indicator.resources.all(), indicator.code
-        assert all(t.title_en and t.title_fr and t.title_es for t in indicator.sdg_targets.all())
+        assert all(all(getattr(t, f"title_{lang}") for lang in LANGS) for t in indicator.sdg_targets.all())
 
 
 def test_indicator_sdg_targets_match_the_framework(catalogue):

@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
@@ -16,7 +17,7 @@ from tests.factories import IndicatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LANGS = ("en", "fr", "es")
+LANGS = tuple(code for code, _name in settings.LANGUAGES)
 
 
 def _renumbered(document, number):

@@ -329,7 +329,7 @@ def test_row_numbers_are_those_of_the_file_blank_lines_included(coordinator):
     upload = SimpleUploadedFile("p.csv", f"\r\n{HEADER}\r\n{GOOD_ROWS[0]}\r\n,,,,,,\r\n{GOOD_ROWS[1]}x,\r\n".encode())
     check = imports.import_check(upload, coordinator)
     assert [row.number for row in check.rows] == [3, 5]
-    assert check.rows[1].errors == ["Unknown language “esx”: use one of en, fr, es."]
+    assert check.rows[1].errors == ["Unknown language “esx”: use one of en, fr, es, ar."]
 
 
 def test_a_csv_that_cannot_be_parsed_is_refused_clearly(coordinator):

@@ -124,7 +124,7 @@ def test_a_spanish_report_has_no_english_heading_left(request, catalogues, quito
     spanish, _fingerprint = render_report_html(round, "es", charts="figures")
 
     english_headings, spanish_headings = headings(english, names), headings(spanish, names)
-    assert '<html lang="es">' in spanish
+    assert '<html lang="es" dir="ltr">' in spanish
     # The English render has headings to lose: the section titles, the table heads, the charts'.
     assert len(english_headings) > 20
     assert {"Methodology", "Dimension profile"} <= english_headings
