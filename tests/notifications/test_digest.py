@@ -46,7 +46,7 @@ def test_a_reviewer_who_chose_the_digest_gets_the_days_submissions_in_one_mail_i
         headlines = [gettext("%(round)s was submitted for review") % {"round": r} for r in rounds]
         open_it = gettext("Open it:")
     assert open_it.startswith("Pour l'ouvrir")  # the catalogue's French, not the site's English
-    assert open_it in mail.body and '<html lang="fr">' in mail.html
+    assert open_it in mail.body and '<html lang="fr" dir="ltr">' in mail.html
     for round, headline in zip(rounds, headlines, strict=True):
         link = settings.SITE_URL + reverse("round_detail", args=[round.pk])
         assert headline in mail.body and link in mail.body

@@ -53,7 +53,7 @@ def test_a_return_tells_each_member_in_their_own_language_with_text_and_html(sub
             settings_link = gettext("Choose which mails you receive")
         assert headline in mails[to].subject
         assert headline in mails[to].body and headline in mails[to].html
-        assert f'<html lang="{language}">' in mails[to].html
+        assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in mails[to].html
         assert settings_link in mails[to].html
         assert "/notifications/preferences/" in mails[to].body
     assert mails["ed@quito.example"].subject != mails["ap@quito.example"].subject  # two languages, really

@@ -27,7 +27,7 @@ from tests.world import answer_everything
 pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("processes")]
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
-LANGUAGES = {"ed@quito.example": "fr", "rita@example.org": "es", "eve@quito.example": "en"}
+LANGUAGES = {"ed@quito.example": "fr", "rita@example.org": "es", "eve@quito.example": "ar"}
 
 
 class SmtpSink:
@@ -98,7 +98,7 @@ def smtp(tmp_path, settings):
 
 @pytest.fixture
 def answered(draft, quito, reviewer):
-    """A round ready to submit, whose people read French (the editor), Spanish (the reviewer) and English."""
+    """A round ready to submit, whose people read French (the editor), Spanish (the reviewer) and Arabic."""
     people = [
         (quito.editor, "ed@quito.example"),
         (reviewer, "rita@example.org"),
@@ -142,10 +142,12 @@ def test_each_recipient_gets_both_parts_in_their_language_through_a_real_smtp_se
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
         assert headline in text and open_it in text and round_link in text and preferences in text
-        assert f'<html lang="{language}">' in html and f'href="{preferences}"' in html and headline in html
+        direction = "rtl" if language == "ar" else "ltr"
+        assert f'<html lang="{language}" dir="{direction}">' in html and f'href="{preferences}"' in html
+        assert headline in html
     texts = {to: message.get_body(("plain",)).get_content() for to, (_envelope, message) in received.items()}
     assert "Pour l'ouvrir" in texts["ed@quito.example"] and "Para abrirla" in texts["rita@example.org"]
-    assert "Open it:" in texts["eve@quito.example"]
+    assert "لفتحه:" in texts["eve@quito.example"]  # Arabic, read right to left (the HTML part says dir="rtl")
 
 
 def test_a_refusing_server_keeps_the_mails_and_records_the_attempt_until_it_accepts_them(

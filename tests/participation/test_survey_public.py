@@ -429,7 +429,7 @@ def test_lang_fr_shows_the_page_in_french_and_the_respondents_session_keeps_it(s
 
     for page in (first, second):
         html = page.content.decode()
-        assert '<html lang="fr">' in html
+        assert '<html lang="fr" dir="ltr">' in html
         assert page["Content-Language"] == "fr"
         assert "La commune demande-t-elle l&#x27;avis des personnes migrantes" in html
     assert "django_language" not in client.cookies
@@ -441,7 +441,7 @@ def test_without_a_choice_the_browsers_language_is_used(survey):
     page = respondent().get(url(survey), headers={"accept-language": "es"})
 
     html = page.content.decode()
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
     assert "El municipio pide la opinión de las personas migrantes" in html
 
 
@@ -449,7 +449,7 @@ def test_an_unknown_language_is_ignored(survey):
     page = respondent().get(url(survey) + "?lang=xx")
 
     assert page.status_code == 200
-    assert '<html lang="en">' in page.content.decode()
+    assert '<html lang="en" dir="ltr">' in page.content.decode()
 
 
 def test_the_language_links_name_each_language_in_itself(survey):

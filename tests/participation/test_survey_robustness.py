@@ -218,7 +218,7 @@ def test_the_survey_takes_no_body_beyond_djangos_form_limit_and_says_so_in_its_l
     assert response.status_code == 413
     html = _public_layout(response)
     assert "participation/public/too_large.html" in [t.name for t in response.templates]
-    assert '<html lang="fr">' in html  # the language the respondent chose
+    assert '<html lang="fr" dir="ltr">' in html  # the language the respondent chose
     assert response["Content-Language"] == "fr"
 
 
@@ -232,7 +232,7 @@ def test_a_browser_that_blocks_cookies_gets_a_403_page_in_the_surveys_layout_and
 
     assert response.status_code == 403
     html = _public_layout(response)
-    assert '<html lang="es">' in html and response["Content-Language"] == "es"
+    assert '<html lang="es" dir="ltr">' in html and response["Content-Language"] == "es"
     assert "participation/public/cookies_needed.html" in [t.name for t in response.templates]
     assert f'href="{url(survey)}"' in html
     assert "CSRF" not in html
