@@ -145,8 +145,9 @@ def remember_roles(user) -> None:
     """Load all of the user's roles in one query and keep them on this user object, for one request.
 
     ``programme_roles``, ``roles_on`` and ``round_filter`` then read them instead of asking the database (and
-    Django's permission cache) each time. A view that asks several times calls it first; it must not outlive the
-    request: ``request.user`` is a new object for each request, and nothing a view changes is a role.
+    Django's permission cache) each time. It must not outlive the request: ``request.user`` is a new object for each
+    request, and nothing a view changes is a role. ``RolesMiddleware`` has it called for a request's user when first
+    needed (``roles_on_demand``).
     """
     if not user.is_authenticated or isinstance(getattr(user, "_known_roles", None), KnownRoles):
         return
@@ -172,9 +173,36 @@ def remember_roles(user) -> None:
     user._known_roles = KnownRoles(programme=frozenset(programme), members=members)
 
 
+def menu_roles(user) -> dict[str, bool]:
+    """What the header's menu offers the user (``context_processors.menu``), from their roles loaded at once.
+
+    ``reviewer``: the review queue and the reviewers' dashboard; ``member``: a membership of some authority. Who may see
+    some plan or stakeholder register (``plans.access``, ``participation.access``) is a reviewer or a member.
+    """
+    if not user.is_authenticated:
+        return {"reviewer": False, "member": False}
+    remember_roles(user)
+    known = _known(user)
+    return {"reviewer": ProgrammeRole.REVIEWER in known.programme, "member": bool(known.members)}
+
+
+def roles_on_demand(user) -> None:
+    """Have ``user``'s roles loaded at once (``remember_roles``) the first time a check asks for one of them.
+
+    For a request's user (``RolesMiddleware``): a request that asks nothing of roles (the catalogue's API …) asks
+    the database nothing for them; one that asks (an access check, a scope, the menu) asks once.
+    """
+    user._roles_on_demand = True
+
+
 def _known(user) -> KnownRoles | None:
     known = getattr(user, "_known_roles", None)
-    return known if isinstance(known, KnownRoles) else None
+    if isinstance(known, KnownRoles):
+        return known
+    if getattr(user, "_roles_on_demand", False) is True and user.is_authenticated:
+        remember_roles(user)
+        return user._known_roles
+    return None
 
 
 def programme_roles(user) -> set[str]:

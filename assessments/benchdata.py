@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.utils import timezone
 
+from coherence_site.bench import analyze
 from indicators.models import CatalogueVersion
 
 from . import scoring
@@ -202,7 +202,5 @@ def populate(
         ),
         batch_size=BATCH,
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     return BenchWorld(reviewer=reviewer, editor=editor, approver=approver, authorities=created, rounds=rounds)

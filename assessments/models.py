@@ -508,11 +508,9 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
     def with_comments(self) -> ThreadQuerySet:
-        """With their indicator, who resolved them, and their comments (oldest first) with authors and mentions."""
+        """With who resolved them, and their comments (oldest first) with authors and mentions."""
         comments = Comment.objects.select_related("author").prefetch_related("mentions").order_by("at", "id")
-        return self.select_related("indicator__dimension", "resolved_by").prefetch_related(
-            models.Prefetch("comments", queryset=comments)
-        )
+        return self.select_related("resolved_by").prefetch_related(models.Prefetch("comments", queryset=comments))
 
 
 class Thread(models.Model):
@@ -587,15 +585,21 @@ class Comment(models.Model):
         return f"{self.thread}: {self.body[:40]}"
 
 
-def threads_by_indicator(round: Round, indicators=None) -> dict[int, list[Thread]]:
-    """The round's threads with their comments, by indicator id (open first, then newest): two queries in all."""
+def threads_by_indicator(round: Round, indicators) -> dict[int, list[Thread]]:
+    """The round's threads on ``indicators`` with their comments, by indicator id (open first, then newest).
+
+    Each thread's ``indicator`` is the one passed (nothing of the catalogue is loaded again): one query, and two more
+    for the comments when there are threads.
+    """
+    indicators = {indicator.pk: indicator for indicator in indicators}
     threads = (
-        Thread.objects.filter(round=round).with_comments().order_by(F("resolved_at").desc(nulls_first=True), "-id")
+        Thread.objects.filter(round=round, indicator_id__in=list(indicators))
+        .with_comments()
+        .order_by(F("resolved_at").desc(nulls_first=True), "-id")
     )
-    if indicators is not None:
-        threads = threads.filter(indicator__in=indicators)
     found: dict[int, list[Thread]] = {}
     for thread in threads:
+        thread.indicator = indicators[thread.indicator_id]
         found.setdefault(thread.indicator_id, []).append(thread)
     return found
 

@@ -3,10 +3,10 @@
 Scoring (``Round.scores``), the form's live scores, the review page, the API, the report and its
 fingerprint read a round through ``answer_sheet(round)``: the dimensions of its catalogue version
 (those the city left out marked), its indicators in catalogue order without the left-out ones,
-their answers with how much evidence each has, the reviewer's items, and which indicators have
-evidence kept by other apps (``slots.OTHER_EVIDENCE``). Three queries and one per such app,
-whatever the size of the catalogue. A reader that needs more (the evidence itself, SDG targets, who saved an
-answer) asks for it on the sheet's objects: ``sheet.with_evidence()``, or Django's
+their answers with how much evidence each has and who saved each last, the reviewer's items (none asked
+for a draft never submitted), and which indicators have evidence kept by other apps (``slots.OTHER_EVIDENCE``).
+Three queries and one per such app, whatever the size of the catalogue. A reader that needs more (the evidence
+itself, SDG targets) asks for it on the sheet's objects: ``sheet.with_evidence()``, or Django's
 ``prefetch_related_objects``, one query each.
 
 ``round_scores`` says which scores a reader shows: the snapshot's once the round is validated,
@@ -39,7 +39,7 @@ class AnswerSheet:
     dimensions: tuple[Dimension, ...]
     # The indicators of the dimensions the round keeps, in catalogue order, each with its dimension.
     indicators: tuple[Indicator, ...]
-    # Indicator id → answer (annotated ``evidence_count``) and → review item, for every answer and item of the round;
+    # Indicator id → answer (annotated ``evidence_count``, with ``updated_by``) and → review item, for every answer and item of the round;
     # answers carried over and not yet confirmed among them (``Answer.counts``), which scores read as unanswered.
     answers: Mapping[int, Answer]
     reviews: Mapping[int, ReviewItem]
@@ -216,7 +216,11 @@ def answer_sheet(round: Round, *, reviews: bool = True) -> AnswerSheet:
         dimension = dimensions[indicator.dimension_id]
         dimension.left_out = indicator.left_out
         indicator.dimension = dimension
-    answers = Answer.objects.filter(round_id=round.pk).annotate(evidence_count=Count("evidence"))
+    answers = (
+        Answer.objects.filter(round_id=round.pk).select_related("updated_by").annotate(evidence_count=Count("evidence"))
+    )
+    # A draft never submitted has had no review (ReviewItem rows are written by a review or a return): no query.
+    reviews = reviews and not (round.status == Round.Status.DRAFT and round.submission_count == 0)
     return AnswerSheet(
         round=round,
         dimensions=tuple(dimensions.values()),

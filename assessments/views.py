@@ -84,7 +84,9 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _round(request: HttpRequest, pk: int, capability: Capability = Capability.VIEW) -> Round:
     """The round, if the user may see it (a 404 otherwise, whoever owns it) and do ``capability`` now (AccessDenied)."""
     round = access.access_round(
-        request.user, pk, rounds=Round.objects.select_related("authority", "version", "started_from")
+        request.user,
+        pk,
+        rounds=with_kept_dimensions(Round.objects.select_related("authority", "version", "started_from")),
     )
     if capability not in access.request_capabilities(request, round):  # asked once; the page and its slots reuse it
         access.require(request.user, capability, round)  # refuses, saying why
@@ -474,12 +476,9 @@ def _cards(
     editable_codes: set[str] | None,
     sheet: AnswerSheet,
 ) -> list[dict]:
-    answers = {
-        a.indicator_id: a
-        for a in Answer.objects.filter(round=round, indicator__in=indicators)
-        .select_related("updated_by")
-        .prefetch_related("evidence")
-    }
+    # The sheet's answers (with who saved them last); the evidence of those that have some (none: no query).
+    answers = {i.pk: sheet.answers[i.pk] for i in indicators if i.pk in sheet.answers}
+    prefetch_related_objects([a for a in answers.values() if a.evidence_count], "evidence")
     threads = threads_by_indicator(round, indicators)
     keys = [_catalogue_key(GUIDANCE, round, indicator) for indicator in indicators]
     if not all(key is not None and is_kept(key) for key in keys):
@@ -491,7 +490,7 @@ def _cards(
         editable = can_edit and (editable_codes is None or indicator.code in editable_codes)
         initial = AnswerForm.initial_for(answer)
         indicator_threads = threads.get(indicator.pk, [])
-        has_evidence = bool(answer and answer.evidence.all())
+        has_evidence = bool(answer and answer.evidence_count)
         cards.append(
             {
                 "indicator": indicator,
@@ -500,7 +499,7 @@ def _cards(
                 "threads": indicator_threads,
                 "threads_part": _empty_threads(fill, round, indicator) if can_comment and not indicator_threads else "",
                 "editable": editable,
-                "form": AnswerForm(indicator=indicator, initial=initial, prefix=indicator.code),
+                "revision": initial["revision"],  # the base of the next autosave (a hidden field of the card's form)
                 "guidance": _catalogue_part(GUIDANCE, round, indicator),
                 "choices": _catalogue_part(
                     "assessments/_answer_choices.html", round, indicator, choice=initial["choice"]
@@ -581,8 +580,7 @@ def answer_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     acknowledged with the answer as saved, never shown as a conflict.
     """
     # Who may edit is the service's to say, on the round it locks (AccessDenied): asked once, not here and there.
-    # The user's roles are loaded once (one query) for the round's scope here and the service's check.
-    access.remember_roles(request.user)
+    # The user's roles came with the request (RolesMiddleware): the round's scope here and the service's check read them.
     round = access.access_round(
         request.user,
         pk,

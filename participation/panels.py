@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 
 from assessments import slots
 from assessments.models import Round
+from assessments.sheet import request_sheet
 from indicators.models import Indicator
 
 from .access import can_record_consultations
@@ -97,6 +98,10 @@ def round_page_section(request, round: Round) -> str:
 
 
 def _indicator_parts(request, round: Round, indicators, template: str) -> dict[int, str]:
+    # The page's answer sheet knows which indicators have evidence kept elsewhere (slots.OTHER_EVIDENCE, which a
+    # consultation's discussion is): with none among these, no consultation discussed them and nothing is loaded.
+    if request_sheet(request, round).other_evidence.isdisjoint(indicator.pk for indicator in indicators):
+        return {}
     by_indicator = _by_indicator(_consultations(request, round))
     return {
         indicator.pk: render_to_string(

@@ -318,14 +318,15 @@ def test_the_openapi_schema_validates_without_warnings_and_lists_the_three_paths
 
 # --- query counts ---------------------------------------------------------------------------------
 
-# Measured: session, user, then the list's count and page (4); the detail's round, answers, review
+# Measured: session, user, the user's roles (asked once: assessments.middleware), then the list's count and page
+# (5); the roles (1) and the detail's round, answers, review
 # items and indicators, and the plans app's actions (7), and four more to score a round that is not
 # validated yet (10, with room to spare); participation adds 3 to each (the indicators consultations
 # discussed, the consultations, the survey's perceptions: participation.api) and territories 1 (the
 # counterpart's levels: territories.api); the catalogue's count, versions, dimensions, indicators,
 # SDG targets, examples and resources, and the crosswalk's merged predecessors and retired indicators (11).
-LIST_QUERIES = 4
-DETAIL_QUERIES = {"validated": 11, "draft": 14}
+LIST_QUERIES = 5
+DETAIL_QUERIES = {"validated": 12, "draft": 14}
 CATALOGUE_QUERIES = 11
 
 

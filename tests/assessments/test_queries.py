@@ -60,15 +60,14 @@ def test_page_query_counts_stay_flat(client, reviewer, django_assert_max_num_que
     city, draft, _submitted = _world(per_dimension, rounds)
 
     client.force_login(city.editor)
-    # A member's pages: 1 of each for the menu's link to the improvement plans (base.html asks whether a person
-    # who is not a reviewer is a member anywhere).
-    # 3 of them load the answer sheet the live scores are made from, and which gives the page its dimension, its
-    # indicators and their review items; 1 the indicators consultations discussed (their evidence:
-    # participation.evidence); 1 the plan's actions (plans.panels); 1 the consultations under the indicator cards
-    # (participation.panels); 1 the indicators' comment threads with their comments; the first time a process
-    # shows the catalogue version, 2 for the examples and resources of the guidance (views._catalogue_part keeps
-    # it): 2 fewer once warm
-    with django_assert_max_num_queries(17):
+    # A member's pages: the session and the user (2); every role of the user, which the checks and the menu read
+    # (1: access.remember_roles); the round, saying whether it left a dimension out (1); the answer sheet's answers
+    # with who saved them (1; a draft never submitted has no review items to ask for) and the indicators
+    # consultations discussed (1: participation.evidence, which also tells participation.panels that no card needs
+    # its consultations); the indicators' comment threads (1); the plan's actions (1: plans.panels); the first time
+    # a process shows the catalogue version, 1 for its indicators (sheet.kept) and 2 for the examples and resources of
+    # the guidance (views._catalogue_part keeps it): 3 fewer once warm (test_form_page.py)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("round_dimension", args=[draft.pk, "HC"])).status_code == 200
     # 2 of them for territories' home sections (rounds the user answers as counterpart; municipalities of theirs),
     # 1 for the work assigned to the user (collaboration; 3 more when there is some), 1 for the authorities whose

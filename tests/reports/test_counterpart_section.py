@@ -212,9 +212,10 @@ def test_an_open_comparison_adds_a_constant_number_of_queries(submitted, quito, 
         report_context(round, "en", charts=None)
 
     assert len(open_) == len(waiting) + COMPARISON_QUERIES
-    # A submitted round reads what a draft does (no snapshot yet), as pinned in tests/reports/test_reports.py, and
-    # the examples of its priorities (its indicators at level 2, below "operational").
-    with django_assert_num_queries(RENDER_QUERIES["draft"] + COMPARISON_QUERIES + 1):
+    # A submitted round reads what a draft does (no snapshot yet), as pinned in tests/reports/test_reports.py, with
+    # its review items (a draft never submitted has none to ask for), and the examples of its priorities (its
+    # indicators at level 2, below "operational").
+    with django_assert_num_queries(RENDER_QUERIES["draft"] + 1 + COMPARISON_QUERIES + 1):
         report_context(round, "en", charts=None)
 
 

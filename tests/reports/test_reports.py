@@ -218,7 +218,8 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
 
 # Measured before the answer sheet: 19 queries to render (answers 4 times, review items 4 times,
 # indicators 3 times) and 10 for the fingerprint at request time.
-# Now: the sheet (indicators with their dimensions, answers with evidence counts, review items),
+# Now: the sheet (indicators with their dimensions, answers with evidence counts, review items: none to
+# ask for in a draft never submitted, one query fewer),
 # the evidence, SDG targets, the last status change and the trend's snapshot rows; and a validated
 # round's snapshot; and the improvement plan's actions (none here: tests/reports/test_plan_section.py
 # counts a plan's). The fingerprint needs the sheet, the evidence, the status, the trend and the plan.
@@ -231,8 +232,8 @@ def test_the_preview_shows_the_same_report_as_html(client, validated, quito):
 # dimensions, three more (tests/reports/test_participation_section.py), none here.
 # Then the round's national or regional counterpart (none here); once both sides have submitted, its
 # answers and the mirrored indicators, two more (tests/reports/test_counterpart_section.py).
-RENDER_QUERIES = {"draft": 8 + 2 + 1 + 3 + 1, "validated": 9 + 3 + 1 + 3 + 1}
-FACTS_QUERIES = 7 + 2 + 1 + 3 + 1
+RENDER_QUERIES = {"draft": 7 + 2 + 1 + 3 + 1, "validated": 9 + 3 + 1 + 3 + 1}
+FACTS_QUERIES = 6 + 2 + 1 + 3 + 1  # of the draft: no review items to ask for
 
 
 def _loaded(round: Round) -> Round:

@@ -38,7 +38,7 @@ from django.urls import include, path, reverse
 from assessments import views
 from assessments.models import Answer, AnswerRevision, Authority, Membership
 from assessments.services import round_create
-from coherence_site.bench import median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client
 from indicators.models import CatalogueVersion
 
 PREFIX = "bench-form-"
@@ -160,6 +160,7 @@ class Command(BaseCommand):
                     revision=1,
                     updated_by=editor,
                 )
+        analyze()
         return editor, round, dimension
 
     def run(self, version, runs: int, template_only: bool) -> None:

@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from assessments.benchdata import populate
 from assessments.models import Membership, Round
-from coherence_site.bench import median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client
 from indicators.models import CatalogueVersion
 
 TARGET_MS = 50
@@ -78,9 +78,7 @@ class Command(BaseCommand):
         # A member of the last authority by name: its rounds are the last the name index reaches.
         member = get_user_model().objects.create(username="bench-last-member")
         Membership.objects.create(user=member, authority=world.authorities[-1], role=Membership.Role.EDITOR)
-        if self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE assessments_membership")
+        analyze("assessments_membership")
         visible = Round.objects.visible_to(world.reviewer).count()
         self.stdout.write(
             f"== {count:,} authorities: {len(world.rounds):,} rounds, {visible:,} visible to the reviewer"

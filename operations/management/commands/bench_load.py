@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from assessments.forms import AnswerForm
 from assessments.models import Answer, Authority, Evidence, Membership, Round, StatusEvent
+from coherence_site.bench import analyze
 from indicators.models import CatalogueVersion
 from operations import benchprocs
 from operations.loadtest import Official, is_error, percentiles, run_load, summary
@@ -230,9 +231,7 @@ def prepare(
         for a in answers
         if a.level >= a.indicator.evidence_from_level
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     dimensions: dict[str, list[tuple[str, bool]]] = {}
     for indicator in indicators:
         dimensions.setdefault(indicator.dimension.code, []).append((indicator.code, indicator.na_allowed))

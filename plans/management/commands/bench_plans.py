@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Authority, Membership, Round
-from coherence_site.bench import median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client
 from indicators.models import CatalogueVersion
 from plans.models import Action, ActionIndicator, ActionUpdate, Plan
 
@@ -94,9 +94,7 @@ class Command(BaseCommand):
         missing = [slug for slug in wanted if slug not in existing]
         if missing:
             self.bulk(version, missing, wanted, member)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+            analyze()
         for slug in (f"{PREFIX}0000", BASELINE):  # the member sees one big plan and the small one
             Membership.objects.get_or_create(
                 user=member, authority=Authority.objects.get(slug=slug), defaults={"role": Membership.Role.EDITOR}
