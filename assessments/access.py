@@ -18,13 +18,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import IntegerField, Q, Value
-from django.shortcuts import get_object_or_404
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .models import Authority, Membership, Round, RoundQuerySet
@@ -152,18 +155,13 @@ def remember_roles(user) -> None:
     if not user.is_authenticated or isinstance(getattr(user, "_known_roles", None), KnownRoles):
         return
     programme = {ProgrammeRole.ADMINISTRATOR} if user.is_superuser else set()
-    rows = Membership.objects.filter(user=user).order_by().values_list("authority_id", "role")
     if user.is_active and user.is_superuser:
         programme |= set(PERMISSION_ROLES.values())  # has_perm says yes to an active superuser, for everything
-    elif user.is_active:
-        # ModelBackend.has_perm: the user's own permissions and their groups' (none for an inactive user).
-        permissions = (
-            Permission.objects.filter(Q(user=user) | Q(group__user=user))
-            .filter(content_type__app_label="assessments", codename__in=[p.split(".")[1] for p in PERMISSION_ROLES])
-            .order_by()  # no ordering in a part of a UNION (SQLite refuses it)
-            .values_list(Value(None, output_field=IntegerField()), "codename")
-        )
-        rows = rows.union(permissions, all=True)
+    # ModelBackend.has_perm reads the user's own permissions and their groups' (none for an inactive user).
+    with_permissions = user.is_active and not user.is_superuser
+    with connection.cursor() as cursor:
+        cursor.execute(_roles_sql(with_permissions), [user.pk] * (3 if with_permissions else 1))
+        rows = cursor.fetchall()
     members = {}
     for authority_id, role in rows:
         if authority_id is None:
@@ -171,6 +169,45 @@ def remember_roles(user) -> None:
         else:
             members[authority_id] = role
     user._known_roles = KnownRoles(programme=frozenset(programme), members=members)
+
+
+@cache
+def _roles_sql(with_permissions: bool) -> str:
+    """``remember_roles``'s one query: the user's memberships (authority, role) and, ``with_permissions``, the codes of
+    ``PERMISSION_ROLES`` held directly or through a group (authority NULL). Parameters: the user's id, once per part.
+
+    Written once per process in SQL, from the models' tables: built through the ORM on every request, the
+    union cost more time than the database took to answer it.
+    """
+    User = get_user_model()
+    member, own, grouped, in_group = (
+        Membership._meta,
+        User.user_permissions.through._meta,
+        Group.permissions.through._meta,
+        User.groups.through._meta,
+    )
+    sql = (
+        f'SELECT "{member.get_field("authority").column}", "{member.get_field("role").column}" '
+        f'FROM "{member.db_table}" WHERE "{member.get_field("user").column}" = %s'
+    )
+    if not with_permissions:
+        return sql
+    # Our own constants, not input: written into the SQL.
+    held = " OR ".join(
+        f"(t.\"app_label\" = '{app}' AND p.\"codename\" = '{codename}')"
+        for app, codename in (permission.split(".") for permission in PERMISSION_ROLES)
+    )
+    return (
+        f"{sql} UNION ALL "
+        f'SELECT NULL, p."codename" FROM "{Permission._meta.db_table}" p '
+        f'JOIN "{ContentType._meta.db_table}" t ON t."id" = p."content_type_id" '
+        f"WHERE ({held}) AND ("
+        f'EXISTS (SELECT 1 FROM "{own.db_table}" o WHERE o."{own.get_field("permission").column}" = p."id" '
+        f'AND o."{own.get_field("user").column}" = %s) OR '
+        f'EXISTS (SELECT 1 FROM "{grouped.db_table}" g JOIN "{in_group.db_table}" m '
+        f'ON m."{in_group.get_field("group").column}" = g."{grouped.get_field("group").column}" '
+        f'WHERE g."{grouped.get_field("permission").column}" = p."id" AND m."{in_group.get_field("user").column}" = %s))'
+    )
 
 
 def menu_roles(user) -> dict[str, bool]:
@@ -264,8 +301,14 @@ def can(user, capability: Capability, round: Round) -> bool:
 def access_round(
     user, pk: int, capability: Capability = Capability.VIEW, *, rounds: RoundQuerySet | None = None
 ) -> Round:
-    """Fetch round ``pk`` for a view: Http404 unless the user may see it, AccessDenied unless they may do ``capability`` now."""
-    round = get_object_or_404((Round.objects.all() if rounds is None else rounds).visible_to(user), pk=pk)
+    """Fetch round ``pk`` for a view: Http404 unless the user may see it, AccessDenied unless they may do ``capability`` now.
+
+    Whether the user may see it is asked of the round fetched, from the user's roles (``can``, the same table as
+    ``RoundQuerySet.visible_to``), not as a filter of the query: one round's check costs no query of its own to build.
+    """
+    round = (Round.objects.all() if rounds is None else rounds).filter(pk=pk).first()
+    if round is None or not can(user, Capability.VIEW, round):
+        raise Http404
     if capability != Capability.VIEW:
         require(user, capability, round)
     return round
