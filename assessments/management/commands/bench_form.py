@@ -38,7 +38,7 @@ from django.urls import include, path, reverse
 from assessments import views
 from assessments.models import Answer, AnswerRevision, Authority, Membership
 from assessments.services import round_create
-from coherence_site.bench import analyze, median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client, vacuum
 from indicators.models import CatalogueVersion
 
 PREFIX = "bench-form-"
@@ -124,6 +124,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, runs: int, template_only: bool, **options):
+        vacuum()  # earlier benches' dead rows out of the planner's way, as autovacuum keeps production's
         version = CatalogueVersion.objects.current()
         if version is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")

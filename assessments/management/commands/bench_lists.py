@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from assessments.benchdata import populate
 from assessments.models import Membership, Round
-from coherence_site.bench import analyze, median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client, vacuum
 from indicators.models import CatalogueVersion
 
 TARGET_MS = 50
@@ -50,6 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5, help="Measured runs per window (default 5, 3 windows).")
 
     def handle(self, authorities: list[int], runs: int, **options):
+        vacuum()  # earlier benches' dead rows out of the planner's way, as autovacuum keeps production's
         version = CatalogueVersion.objects.current()
         if version is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from assessments.forms import AnswerForm
 from assessments.models import Answer, Authority, Evidence, Membership, Round, StatusEvent
-from coherence_site.bench import analyze
+from coherence_site.bench import analyze, vacuum
 from indicators.models import CatalogueVersion
 from operations import benchprocs
 from operations.loadtest import Official, is_error, percentiles, run_load, summary
@@ -65,6 +65,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2025)
 
     def handle(self, officials, reviewers, submitted, seconds, think, workers, seed, **options):
+        vacuum()  # earlier benches' dead rows out of the planner's way, as autovacuum keeps production's
         if CatalogueVersion.objects.current() is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")
         if connection.vendor != "postgresql":

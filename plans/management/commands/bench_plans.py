@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Authority, Membership, Round
-from coherence_site.bench import analyze, median_ms, site_client
+from coherence_site.bench import analyze, median_ms, site_client, vacuum
 from indicators.models import CatalogueVersion
 from plans.models import Action, ActionIndicator, ActionUpdate, Plan
 
@@ -56,6 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, authorities: int, actions: int, runs: int, keep: bool, **options):
+        vacuum()  # earlier benches' dead rows out of the planner's way, as autovacuum keeps production's
         version = CatalogueVersion.objects.current()
         if version is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")

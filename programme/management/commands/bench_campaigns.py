@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from assessments.models import Authority, Membership, Round, StatusEvent
-from coherence_site.bench import median_ms, site_client
+from coherence_site.bench import median_ms, site_client, vacuum
 from indicators.models import CatalogueVersion
 from programme.models import Participant
 from programme.services import campaign_open
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=7, help="Measured board requests after one warm-up.")
 
     def handle(self, authorities: int, runs: int, **options):
+        vacuum()  # earlier benches' dead rows out of the planner's way, as autovacuum keeps production's
         version = CatalogueVersion.objects.current()
         if version is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")
